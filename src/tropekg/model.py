@@ -1,0 +1,116 @@
+"""The page model: what one page states, independent of markup and of RDF.
+
+Produced by :mod:`tropekg.extract`, consumed by :mod:`tropekg.mapping`. ``Page.to_json()`` is the
+output of ``tropekg parse``; its keys are a contract other tools rely on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .titles import Title
+
+# Page kinds.
+TROPE = "trope"
+WORK = "work"
+INDEX = "index"
+CREATOR = "creator"
+OTHER = "other"
+
+# Relation keys, in the order they are reported.
+RELATIONS = ("subTropeOf", "superTropeOf", "seeAlso", "compare", "contrast",
+             "notToBeConfusedWith", "sisterTrope")
+
+STRAIGHT = "Straight"
+
+
+@dataclass(slots=True)
+class Link:
+    target: Title
+    label: str | None
+    line: int
+
+    def to_json(self) -> dict:
+        return {"target": str(self.target), "label": self.label, "line": self.line}
+
+
+@dataclass(slots=True)
+class Warning:  # noqa: A001 - the domain's word; shadows the builtin only inside this module
+    line: int
+    message: str
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(slots=True)
+class Example:
+    """One bullet saying how a trope plays in a work."""
+
+    trope: Title | None
+    work: Title | None
+    mode: str
+    mode_stated: bool
+    depth: int
+    parent: int | None      # line of the enclosing bullet
+    folder: str | None
+    line: int
+    spoiler: bool
+    mentions: list[Title]
+    text: str
+
+    @property
+    def medium(self) -> str | None:
+        return self.work.work_class if self.work is not None else None
+
+    def to_json(self) -> dict:
+        return {
+            "trope": str(self.trope) if self.trope else None,
+            "work": str(self.work) if self.work else None,
+            "medium": self.medium,
+            "mode": self.mode,
+            "modeStated": self.mode_stated,
+            "depth": self.depth,
+            "parent": self.parent,
+            "folder": self.folder,
+            "line": self.line,
+            "spoiler": self.spoiler,
+            "mentions": [str(t) for t in self.mentions],
+            "text": self.text,
+        }
+
+
+@dataclass(slots=True)
+class Page:
+    title: Title
+    kind: str
+    description: str = ""
+    quote: str | None = None
+    quote_attribution: str | None = None
+    quote_source: Title | None = None
+    links: list[Link] = field(default_factory=list)
+    relations: dict[str, list[Title]] = field(default_factory=lambda: {k: [] for k in RELATIONS})
+    mentions: list[Title] = field(default_factory=list)   # description links no relation governs
+    examples: list[Example] = field(default_factory=list)
+    lists: list[Title] = field(default_factory=list)      # pages an index page lists
+    creators: list[Title] = field(default_factory=list)   # creators a work page names
+    works: list[Title] = field(default_factory=list)      # works a creator page lists
+    warnings: list[Warning] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "title": str(self.title),
+            "kind": self.kind,
+            "description": self.description,
+            "quote": self.quote,
+            "quoteAttribution": self.quote_attribution,
+            "quoteSource": str(self.quote_source) if self.quote_source else None,
+            "links": [link.to_json() for link in self.links],
+            "relations": {k: [str(t) for t in self.relations[k]] for k in RELATIONS},
+            "mentions": [str(t) for t in self.mentions],
+            "examples": [ex.to_json() for ex in self.examples],
+            "lists": [str(t) for t in self.lists],
+            "creators": [str(t) for t in self.creators],
+            "works": [str(t) for t in self.works],
+            "warnings": [w.to_json() for w in self.warnings],
+        }

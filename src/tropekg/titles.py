@@ -1,0 +1,146 @@
+"""Page titles: what a link points at, in canonical ``Namespace/PageName`` form.
+
+In: the spellings people write in wiki source (``Comicbook/ThePunisherMAX``, ``{{Worthy Opponent}}``,
+``Series.Dexter``). Out: :class:`Title` values with a canonical namespace (from the data table
+``data/namespaces.tsv``) and a case-insensitive identity. What role a namespace plays (media, creator,
+sub-page, ...) is data too, so adding a namespace never needs code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .resources import data_path
+
+DEFAULT_NAMESPACE = "Main"
+
+WORK = "work"
+TROPE = "trope"
+CREATOR = "creator"
+USEFULNOTES = "usefulnotes"
+SUBPAGE = "subpage"
+META = "meta"
+OTHER = "other"  # a namespace the table does not know
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    role: str
+    work_class: str | None  # ontology class local name for media namespaces
+
+
+def _load_namespaces() -> dict[str, Namespace]:
+    table: dict[str, Namespace] = {}
+    with open(data_path("namespaces.tsv"), encoding="utf-8", newline="") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        for row in rows:
+            ns = Namespace(row["namespace"], row["role"], row["class"] or None)
+            for spelling in [ns.name, *filter(None, (row["aliases"] or "").split(","))]:
+                table[spelling.strip().casefold()] = ns
+    return table
+
+
+NAMESPACES: dict[str, Namespace] = _load_namespaces()
+
+
+@lru_cache(maxsize=8192)
+def namespace(spelling: str) -> Namespace:
+    """The namespace a spelling names; unknown ones keep their spelling and role ``other``."""
+    known = NAMESPACES.get(spelling.casefold())
+    if known is not None:
+        return known
+    return Namespace(spelling[:1].upper() + spelling[1:], OTHER, None)
+
+
+def is_known_namespace(spelling: str) -> bool:
+    return spelling.casefold() in NAMESPACES
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    """A page title. Equality and hashing are case-insensitive: one page, however it is spelt."""
+
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}".casefold()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Title) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    @property
+    def role(self) -> str:
+        return namespace(self.namespace).role
+
+    @property
+    def work_class(self) -> str | None:
+        return namespace(self.namespace).work_class
+
+    @property
+    def label(self) -> str:
+        return spaced(self.name)
+
+    def url(self) -> str:
+        return f"https://tvtropes.org/pmwiki/pmwiki.php/{self.namespace}/{self.name}"
+
+
+_PAGE_NAME = re.compile(r"[A-Za-z0-9]+")
+
+
+def make_title(ns: str | None, name: str) -> Title | None:
+    """A title from a namespace spelling and a page name; ``None`` if the name is not a page name."""
+    name = name.split("#", 1)[0]
+    if not _PAGE_NAME.fullmatch(name):
+        return None
+    canonical = namespace(ns).name if ns else DEFAULT_NAMESPACE
+    return Title(canonical, name[:1].upper() + name[1:])
+
+
+_TITLE_TEXT = re.compile(r"(?:([A-Za-z][A-Za-z0-9]*)[/.])?([A-Za-z0-9]+)")
+
+
+def parse_title(text: str) -> Title | None:
+    """``Film/RushHour``, ``Film.RushHour`` or ``RushHour`` (Main); ``None`` if not a title."""
+    m = _TITLE_TEXT.fullmatch(text.strip())
+    if m is None:
+        return None
+    return make_title(m.group(1), m.group(2))
+
+
+_WORD_CHARS = re.compile(r"[^A-Za-z0-9]+")
+
+
+def free_link_name(text: str) -> str:
+    """The page name of a free link: ``Worthy Opponent`` -> ``WorthyOpponent``,
+    ``You Can't Make an Omelette`` -> ``YouCantMakeAnOmelette``."""
+    words = (_WORD_CHARS.sub("", w) for w in text.split())
+    return "".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+_WIKIWORD_RUN = re.compile(r"[a-z][A-Z0-9]")
+
+
+def is_wikiword(word: str) -> bool:
+    """CamelCase with two or more capitals (digits count) and a lower-case letter between:
+    ``AaA``, ``Aa20``, ``A2BcDe`` are links; ``AAAA``, ``Aaaa``, ``A2`` are not."""
+    return word[:1].isupper() and word.isascii() and _WIKIWORD_RUN.search(word) is not None
+
+
+_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Za-z])")
+
+
+def spaced(name: str) -> str:
+    """Spaced words for a page name: ``WouldNotShootAGoodGuy`` -> ``Would Not Shoot A Good Guy``."""
+    return _HUMP.sub(" ", name)
