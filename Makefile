@@ -24,5 +24,34 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py
 
+# pyLODE quirks worked around here: 3.4.1 cannot import when installed from a wheel (its
+# version.py reads a pyproject.toml that is not shipped), so pylode.version is stubbed; OntPub
+# treats every skos:ConceptScheme as the ontology itself, so the two schemes are untyped for
+# the docs; and it has no section for individuals, so the playing-with modes are listed in a
+# note on tk:PlayingWithMode.
+define PYLODE_DOCS
+import importlib.metadata, sys, types
+from rdflib import RDF, SKOS, Graph, Literal, Namespace
+stub = types.ModuleType("pylode.version")
+stub.__version__ = importlib.metadata.version("pylode")
+sys.modules["pylode.version"] = stub
+from pylode import OntPub
+TK = Namespace("https://w3id.org/tropekg/ontology#")
+g = Graph().parse("ontology/tropekg.ttl", format="turtle")
+g.remove((None, RDF.type, SKOS.ConceptScheme))
+modes = [(str(g.value(m, SKOS.prefLabel)), m.fragment, str(g.value(m, SKOS.definition))) for m in g.subjects(RDF.type, TK.PlayingWithMode)]
+note = "The modes (individuals of this class):\n\n" + "\n".join(f"- **{label}** (tk:{name}): {text}" for label, name, text in sorted(modes))
+g.add((TK.PlayingWithMode, SKOS.note, Literal(note, lang="en")))
+OntPub(g, sort_subjects=True).make_html(destination="docs/ontology.html")
+endef
+export PYLODE_DOCS
+
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	mkdir -p docs
+	$(BIN)/python -c "$$PYLODE_DOCS"
+	test -s docs/ontology.html
+	@echo "wrote docs/ontology.html"
+
 clean:
 	rm -rf $(VENV) out .pytest_cache
