@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tropekg parse --summary examples/pages/*/*.txt
+	$(BIN)/tropekg build examples/pages -o out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

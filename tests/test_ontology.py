@@ -435,7 +435,7 @@ def test_expansion_gives_the_expected_iris(context: dict) -> None:
     url = URIRef("https://tvtropes.org/pmwiki/pmwiki.php/Main/MentorOccupationalHazard")
     expected = {
         (trope, RDF.type, TK.Trope),
-        (trope, RDFS.label, Literal("Mentor Occupational Hazard")),
+        (trope, RDFS.label, Literal("Mentor Occupational Hazard", lang="en")),
         (trope, TK.wikiName, Literal("Main/MentorOccupationalHazard")),
         (trope, TK.subTropeOf, R["Main/DeathOfAMentor"]),
         (trope, TK.exemplifiedBy, film),

@@ -1,0 +1,352 @@
+"""Building the dataset: page files in, a provenance-tracked knowledge graph on disk out.
+
+Pages are found (:func:`discover`), then parsed and mapped one at a time in a process pool, each
+returning its named graph as canonical N-Quads; the main process streams those to disk in title
+order, so memory does not grow with the corpus and the same pages give byte-identical N-Quads.
+pyoxigraph then bulk-loads the triples to write the merged Turtle and compact JSON-LD. A page that
+cannot be read is recorded with its reason and the build goes on. Every output is written to a
+staging folder and renamed into place, so a failed or killed build leaves the previous outputs as
+they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
+
+from . import __version__
+from .export import prefixes_for, write_jsonld, write_turtle
+from .mapping import (
+    DEFAULT_BASE, FOAF_IS_PRIMARY_TOPIC_OF, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL, IriScheme,
+    Provenance, page_quads, referenced, tk,
+)
+from .parse import parse_source
+from .source import BACKUP_SUFFIX, PageError, decode, is_backup, title_from_path
+from .titles import Title, parse_title
+
+FORMATS = ("nquads", "trig", "turtle", "jsonld")
+OUTPUT_FILES = {
+    "nquads": "dataset.nq",
+    "trig": "dataset.trig",
+    "turtle": "graph.ttl",
+    "jsonld": "graph.jsonld",
+}
+REPORT_FILE = "report.json"
+WANTED_GRAPH = "graph/_/wanted"  # under the base: pages linked to that no page describes
+
+# Class priority when several pages link to one undescribed page in different ways.
+_CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
+
+
+class BuildError(Exception):
+    """The build could not run at all (no pages, an unwritable output folder)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path
+    relative: str        # the path recorded in provenance: relative to the input it was found in
+    title: Title
+
+
+def _looks_like_page(path: Path) -> bool:
+    name = path.name
+    if name.startswith("."):
+        return False
+    return name.endswith((".txt", BACKUP_SUFFIX)) or ("." in name and name.split(".")[-1][:1].isupper())
+
+
+def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[SourceFile], list[dict]]:
+    """Page files under the given files and folders, sorted by title; and the files that could not
+    be taken (no title, a second file for the same page) with their reasons."""
+    found: list[SourceFile] = []
+    failed: list[dict] = []
+    for root in paths:
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file() and _looks_like_page(p))
+            for path in files:
+                try:
+                    found.append(SourceFile(path, path.relative_to(root).as_posix(), title_from_path(path)))
+                except PageError as e:
+                    failed.append({"path": str(path), "line": None, "reason": e.message})
+        elif root.is_file():
+            try:
+                t = title or title_from_path(root)
+            except PageError as e:
+                failed.append({"path": str(root), "line": None, "reason": e.message})
+                continue
+            rel = f"{root.parent.name}/{root.name}" if root.parent.name else root.name
+            found.append(SourceFile(root, rel, t))
+        else:
+            raise BuildError(f"{root}: no such file or folder")
+    found.sort(key=lambda s: (s.title.key, s.relative))
+    unique: list[SourceFile] = []
+    for src in found:
+        if unique and unique[-1].title == src.title:
+            failed.append({"path": str(src.path), "line": None,
+                           "reason": f"a second file for page {src.title} (first: {unique[-1].path})"})
+            continue
+        unique.append(src)
+    return unique, failed
+
+
+@dataclass(slots=True)
+class PageResult:
+    title: str
+    kind: str | None = None
+    nquads: bytes = b""
+    trig: bytes = b""
+    quads: int = 0
+    examples: int = 0
+    warnings: list[dict] = field(default_factory=list)
+    references: list[tuple[str, str, str | None]] = field(default_factory=list)
+    error: dict | None = None
+
+
+def _canonical(quads: list[Quad]) -> bytes:
+    """Canonical N-Quads of one graph: one quad a line, lines sorted."""
+    text = serialize(quads, format=RdfFormat.N_QUADS)
+    lines = text.split(b"\n")
+    lines = sorted(line for line in lines if line)
+    return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _trig_block(quads: list[Quad], prefixes: dict[str, str]) -> bytes:
+    """TriG of one graph without its prefix lines (written once at the top of the file)."""
+    text = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes)
+    return b"\n".join(ln for ln in text.split(b"\n") if not ln.startswith(b"@prefix")) + b"\n"
+
+
+def map_page(src: SourceFile, base: str, want_trig: bool) -> PageResult:
+    """Read, parse and map one page. Never raises for a bad page: the result carries the error."""
+    result = PageResult(title=str(src.title))
+    try:
+        data = src.path.read_bytes()
+    except OSError as e:
+        result.error = {"path": str(src.path), "line": None, "reason": f"cannot read: {e.strerror or e}"}
+        return result
+    try:
+        page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
+    except PageError as e:
+        result.error = {"path": str(src.path), "line": e.line, "reason": e.message}
+        return result
+    prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
+    quads = page_quads(page, prov, IriScheme(base))
+    result.kind = page.kind
+    result.nquads = _canonical(quads)
+    if want_trig:
+        result.trig = _trig_block(quads, prefixes_for(base))
+    result.quads = len(quads)
+    result.examples = len(page.examples)
+    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
+    result.references = [(t.key, str(t), cls) for t, cls in referenced(page)]
+    return result
+
+
+def _map_task(args: tuple[SourceFile, str, bool]) -> PageResult:
+    return map_page(*args)
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    quads: int = 0
+    triples: int = 0
+    examples: int = 0
+    wanted_pages: int = 0
+    warnings: int = 0
+    failed: list[dict] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    page_warnings: dict[str, list[dict]] = field(default_factory=dict)
+    tropekg_version: str = __version__
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], base: str) -> list[Quad]:
+    """Pages linked to but described by no page: typed from how they were linked, labelled,
+    and marked tk:WantedPage, in a graph of their own."""
+    iris = IriScheme(base)
+    graph = NamedNode(base + WANTED_GRAPH)
+    out: list[Quad] = []
+    for key in sorted(refs):
+        if key in described:
+            continue
+        spelling, cls = refs[key]
+        title = parse_title(spelling)
+        if title is None:
+            continue
+        s = iris.resource(title)
+        out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
+        if cls is not None:
+            out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls not in _CLASS_RANK and cls != "Work":
+                out.append(Quad(s, RDF_TYPE, tk.Work, graph))
+        label = Literal(title.label, language="en")
+        out.append(Quad(s, RDFS_LABEL, label, graph))
+        out.append(Quad(s, SKOS_PREF_LABEL, label, graph))
+        out.append(Quad(s, tk.wikiName, Literal(str(title)), graph))
+        out.append(Quad(s, tk.namespace, Literal(title.namespace), graph))
+        out.append(Quad(s, FOAF_IS_PRIMARY_TOPIC_OF, NamedNode(title.url()), graph))
+    return out
+
+
+def _better_class(old: str | None, new: str | None) -> str | None:
+    """Works (a media class) beat creators beat tropes beat nothing; ties keep the smaller name."""
+    def rank(c: str | None) -> tuple[int, str]:
+        return (_CLASS_RANK.get(c, 0), c or "")
+    return new if rank(new) < rank(old) else old
+
+
+def _results(sources: list[SourceFile], base: str, want_trig: bool, jobs: int) -> Iterator[PageResult]:
+    tasks = [(src, base, want_trig) for src in sources]
+    if jobs <= 1 or len(tasks) < 8:
+        yield from map(_map_task, tasks)
+        return
+    chunk = max(1, min(64, len(tasks) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_map_task, tasks, chunksize=chunk)
+
+
+def build(
+    paths: Iterable[Path],
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    jobs: int | None = None,
+    base: str = DEFAULT_BASE,
+    title: Title | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc."""
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise BuildError(f"unknown output format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    sources, failed = discover([Path(p) for p in paths], title)
+    if not sources and not failed:
+        raise BuildError("no page files found (expected Namespace/PageName.txt files)")
+    jobs = jobs or os.cpu_count() or 1
+    report = BuildReport(failed=failed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        _build_into(staging, sources, report, formats, jobs, base, progress)
+        for fmt in formats:
+            name = OUTPUT_FILES[fmt]
+            os.replace(staging / name, out_dir / name)
+            report.outputs[fmt] = str(out_dir / name)
+        _write_atomic(out_dir / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
+        report.outputs["report"] = str(out_dir / REPORT_FILE)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, formats: tuple[str, ...],
+                jobs: int, base: str, progress: Callable[[int, int], None] | None) -> None:
+    want_trig = "trig" in formats
+    nq_path = staging / OUTPUT_FILES["nquads"]
+    nt_path = staging / "merged.nt"
+    trig_file = open(staging / OUTPUT_FILES["trig"], "wb") if want_trig else None
+    kinds: Counter[str] = Counter()
+    described: set[str] = set()
+    refs: dict[str, tuple[str, str | None]] = {}
+    try:
+        if trig_file is not None:
+            prefixes = prefixes_for(base)
+            trig_file.write("".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode())
+        with open(nq_path, "wb") as nq, open(nt_path, "wb") as nt:
+            for done, result in enumerate(_results(sources, base, want_trig, jobs), start=1):
+                if progress is not None:
+                    progress(done, len(sources))
+                if result.error is not None:
+                    report.failed.append(result.error)
+                    continue
+                kinds[result.kind] += 1
+                described.add(result.title.casefold())
+                nq.write(result.nquads)
+                nt.write(_strip_graphs(result.nquads))
+                if trig_file is not None:
+                    trig_file.write(result.trig)
+                report.quads += result.quads
+                report.examples += result.examples
+                if result.warnings:
+                    report.warnings += len(result.warnings)
+                    report.page_warnings[result.title] = result.warnings
+                for key, spelling, cls in result.references:
+                    old = refs.get(key)
+                    refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
+            wanted = _wanted_quads(described, refs, base)
+            if wanted:
+                block = _canonical(wanted)
+                nq.write(block)
+                nt.write(_strip_graphs(block))
+                if trig_file is not None:
+                    trig_file.write(_trig_block(wanted, prefixes_for(base)))
+                report.quads += len(wanted)
+                report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
+                                          and q.object == tk.WantedPage)
+    finally:
+        if trig_file is not None:
+            trig_file.close()
+    report.pages = sum(kinds.values())
+    report.kinds = dict(sorted(kinds.items()))
+    if "turtle" in formats or "jsonld" in formats:
+        store = Store(str(staging / "merged-store"))
+        store.bulk_load(path=str(nt_path), format=RdfFormat.N_TRIPLES)
+        report.triples = len(store)
+        if "turtle" in formats:
+            with open(staging / OUTPUT_FILES["turtle"], "wb") as f:
+                write_turtle(store, f, base)
+        if "jsonld" in formats:
+            with open(staging / OUTPUT_FILES["jsonld"], "wb") as f:
+                write_jsonld(store, f, base)
+        del store
+    for fmt in ("nquads",):
+        if fmt not in formats:
+            nq_path.unlink(missing_ok=True)
+    for path in (staging / OUTPUT_FILES[f] for f in formats):
+        with open(path, "rb+") as f:
+            os.fsync(f.fileno())
+
+
+def _strip_graphs(nquads: bytes) -> bytes:
+    """N-Triples from N-Quads we wrote ourselves: drop the graph IRI ending each line."""
+    out = []
+    for line in nquads.split(b"\n"):
+        if line:
+            out.append(line[: line.rindex(b" <", 0, len(line) - 2)] + b" .")
+    return b"\n".join(out) + b"\n" if out else b""
