@@ -165,6 +165,240 @@ def format_report(report) -> str:
     return "\n".join(lines)
 
 
+# -- the graph: a local store or a remote endpoint ------------------------------------------------
+
+def graph_options(f):
+    """--store PATH | --endpoint URL (+ --update-url, --graph-store-url) for every graph command."""
+    f = click.option("--graph-store-url", envvar="TROPEKG_GRAPH_STORE_URL",
+                     help="The endpoint's SPARQL Graph Store Protocol URL (for load).")(f)
+    f = click.option("--update-url", envvar="TROPEKG_UPDATE_URL",
+                     help="The endpoint's SPARQL update URL.")(f)
+    f = click.option("--endpoint", envvar="TROPEKG_ENDPOINT",
+                     help="A SPARQL 1.1 query URL (credentials from TROPEKG_ENDPOINT_USER/_PASSWORD).")(f)
+    f = click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE",
+                     help="An on-disk Oxigraph store (the default backend).")(f)
+    return f
+
+
+def open_graph(store, endpoint, update_url, graph_store_url, *, write: bool = False, base=DEFAULT_BASE):
+    if store is not None and endpoint is not None:
+        raise click.UsageError("give --store or --endpoint, not both")
+    if endpoint is not None:
+        from .endpoint import Endpoint
+
+        return Endpoint(endpoint, update_url, graph_store_url, base=base)
+    if store is None:
+        raise click.UsageError("say where the graph is: --store PATH or --endpoint URL "
+                               "(or set TROPEKG_STORE)")
+    from .store import GraphStore
+
+    return GraphStore(store, read_only=not write, base=base)
+
+
+def _fail(message: str, code: int = EXIT_USAGE):
+    click.echo(f"tropekg: error: {message}", err=True)
+    sys.exit(code)
+
+
+@cli.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@graph_options
+@click.option("--prune", is_flag=True, help="Remove page graphs not in what is loaded (a full build).")
+@click.option("--quiet", "-q", is_flag=True)
+def load_command(paths, store, endpoint, update_url, graph_store_url, prune, quiet) -> None:
+    """Load built datasets into the store or an endpoint.
+
+    PATHS are build folders (their dataset.nq) or RDF files (.nq, .trig, .nt, .ttl, .jsonld).
+    Each page's named graph replaces the one already there, so reloading a rebuilt page changes
+    that page only and an interrupted load can simply be run again.
+
+    \b
+    Examples:
+      tropekg load out --store kg.store
+      tropekg load out --store kg.store --prune
+      tropekg load out --endpoint http://localhost:7878/query \
+          --update-url http://localhost:7878/update --graph-store-url http://localhost:7878/store
+    """
+    from .endpoint import EndpointError
+    from .store import StoreError
+
+    try:
+        graph = open_graph(store, endpoint, update_url, graph_store_url, write=True)
+        report = graph.load(paths, prune=prune)
+    except (StoreError, EndpointError) as e:
+        _fail(str(e))
+    if not quiet:
+        how = "bulk-loaded" if report.bulk else "loaded"
+        click.echo(f"{how} {report.graphs_replaced} graphs ({report.quads} quads) from "
+                   f"{', '.join(report.sources)}; pruned {report.graphs_pruned}; "
+                   f"{report.wanted_pages} wanted pages")
+
+
+@cli.group("query")
+def query_group() -> None:
+    """The saved SPARQL queries in queries/: list, show and run them.
+
+    \b
+    Examples:
+      tropekg query list
+      tropekg query show subtropes
+      tropekg query run subtropes --param trope=Main/NeverHurtAnInnocent --store kg.store
+    """
+
+
+@query_group.command("list")
+@click.option("--tag", help="Only queries with this tag.")
+def query_list(tag) -> None:
+    """A table of the saved queries: name, parameters, summary.
+
+    \b
+    Example:
+      tropekg query list --tag hierarchy
+    """
+    from .queries import load_queries
+
+    queries = [q for q in load_queries().values() if tag is None or tag in q.tags]
+    width = max((len(q.name) for q in queries), default=4)
+    for q in queries:
+        params = " ".join(f"{p.name}:{p.type}" for p in q.params)
+        heavy = " [heavy]" if q.heavy else ""
+        click.echo(f"{q.name.ljust(width)}  {q.summary}{heavy}" + (f"\n{' ' * width}  params: {params}" if params else ""))
+
+
+@query_group.command("show")
+@click.argument("name")
+def query_show(name) -> None:
+    """Print a saved query: its documentation and its SPARQL.
+
+    \b
+    Example:
+      tropekg query show works-for-trope
+    """
+    from .queries import QueryError, get_query
+
+    try:
+        q = get_query(name)
+    except QueryError as e:
+        _fail(str(e))
+    click.echo(q.text)
+
+
+def _parse_params(pairs) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r}: write --param name=value", param_hint="--param")
+        out[name.strip()] = value
+    return out
+
+
+_ALL_FORMATS = ("table", "csv", "tsv", "json", "turtle", "jsonld", "nt")
+
+
+def _run_and_print(graph, text: str, bindings: dict, fmt: str) -> None:
+    from .endpoint import EndpointError
+    from .results import format_result
+    from .store import StoreError
+
+    try:
+        result = graph.run(text, bindings)
+        click.echo(format_result(result, fmt, getattr(graph, "base", DEFAULT_BASE)))
+    except (StoreError, EndpointError) as e:
+        _fail(str(e))
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+
+
+@query_group.command("run")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, help="name=value (repeatable).")
+@graph_options
+@click.option("--format", "fmt", type=click.Choice(_ALL_FORMATS), default="table", show_default=True)
+def query_run(name, params, store, endpoint, update_url, graph_store_url, fmt) -> None:
+    """Run a saved query. Parameter values are bound, never pasted into the query.
+
+    \b
+    Examples:
+      tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store kg.store
+      tropekg query run trope-neighbourhood -p trope=Main/ThouShaltNotKill --format turtle --store kg.store
+      tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent --endpoint http://localhost:7878/query
+    """
+    from .endpoint import EndpointError
+    from .queries import QueryError, bind, get_query
+    from .store import StoreError
+
+    try:
+        q = get_query(name)
+        graph = open_graph(store, endpoint, update_url, graph_store_url)
+        bindings = bind(q, _parse_params(params), getattr(graph, "base", DEFAULT_BASE))
+    except (QueryError, StoreError, EndpointError) as e:
+        _fail(str(e))
+    _run_and_print(graph, q.text, bindings, fmt)
+
+
+@cli.command("sparql")
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"),
+              help="Read the query from a file.")
+@graph_options
+@click.option("--format", "fmt", type=click.Choice(_ALL_FORMATS), default="table", show_default=True)
+def sparql_command(query, query_file, store, endpoint, update_url, graph_store_url, fmt) -> None:
+    """Run an ad-hoc SPARQL query over the union of all page graphs.
+
+    \b
+    Examples:
+      tropekg sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store kg.store
+      tropekg sparql -f my-query.rq --format csv --store kg.store
+    """
+    from .endpoint import EndpointError
+    from .store import StoreError
+
+    if (query is None) == (query_file is None):
+        raise click.UsageError("give the query as an argument or with -f FILE (one of them)")
+    text = query if query is not None else query_file.read()
+    try:
+        graph = open_graph(store, endpoint, update_url, graph_store_url)
+    except (StoreError, EndpointError) as e:
+        _fail(str(e))
+    _run_and_print(graph, text, {}, fmt)
+
+
+@cli.command("serve")
+@click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE", required=True,
+              help="The on-disk store to serve.")
+@click.option("--bind", "bind_address", default="127.0.0.1:7878", show_default=True,
+              help="Host and port to listen on. Binding beyond 127.0.0.1 exposes the graph.")
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates and graph store writes.")
+def serve_command(store, bind_address, writable) -> None:
+    """Serve the store over SPARQL with Oxigraph's server (read-only by default).
+
+    The server's own page (YASGUI) at the printed URL is a query UI; queries see the union of
+    all page graphs. Needs the oxigraph server: pip install 'tropekg[serve]'.
+
+    \b
+    Example:
+      tropekg serve --store kg.store
+    """
+    import shutil
+    import subprocess
+
+    exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(exe).exists():
+        _fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
+    if not Path(store).exists():
+        _fail(f"{store}: no store here (load one with tropekg load)")
+    mode = "serve" if writable else "serve-read-only"
+    click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
+               f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
+    try:
+        code = subprocess.call([exe, mode, "--location", str(store), "--bind", bind_address,
+                                "--union-default-graph"])
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="tropekg", standalone_mode=True)

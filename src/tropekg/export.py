@@ -8,6 +8,7 @@ compaction, and compacting a whole-wiki graph with pyld would hold it all in mem
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -169,3 +170,12 @@ def write_jsonld(store: Store, out: IO[bytes], base: str) -> int:
         count += 1
     out.write(b"\n]}\n")
     return count
+
+
+def triples_to_jsonld(triples: Iterable, base: str) -> str:
+    """Compact JSON-LD text for a small set of triples (a CONSTRUCT result), with our context."""
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+    buf = io.BytesIO()
+    write_jsonld(store, buf, base)
+    return buf.getvalue().decode("utf-8")
