@@ -140,6 +140,10 @@ def map_page(src: SourceFile, base: str, want_trig: bool) -> PageResult:
     except PageError as e:
         result.error = {"path": str(src.path), "line": e.line, "reason": e.message}
         return result
+    except Exception as e:  # a bug in tropekg, not a bad page: record it and let the build go on
+        result.error = {"path": str(src.path), "line": None,
+                        "reason": f"tropekg could not parse this page (please report): {type(e).__name__}: {e}"}
+        return result
     prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
     quads = page_quads(page, prov, IriScheme(base))
     result.kind = page.kind
@@ -235,13 +239,17 @@ def build(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise BuildError(f"unknown output format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    base = IriScheme(base).base  # with its trailing slash
     sources, failed = discover([Path(p) for p in paths], title)
     if not sources and not failed:
         raise BuildError("no page files found (expected Namespace/PageName.txt files)")
     jobs = jobs or os.cpu_count() or 1
     report = BuildReport(failed=failed)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    except OSError as e:
+        raise BuildError(f"{out_dir}: cannot write the output folder: {e.strerror or e}") from None
     try:
         _build_into(staging, sources, report, formats, jobs, base, progress)
         for fmt in formats:

@@ -3,7 +3,7 @@
 In: the endpoint's three URLs (query, update, graph store: products name them differently) and
 credentials from ``TROPEKG_ENDPOINT_USER`` / ``TROPEKG_ENDPOINT_PASSWORD``. Out: the same result
 types as the embedded store. Parameters are bound with a ``VALUES`` block of escaped terms placed at
-the top of every ``WHERE`` group, never pasted into the query. Requests are POSTs with a timeout,
+the top of every ``WHERE`` group (:func:`tropekg.queries.with_values`), never pasted into the query. Requests are POSTs with a timeout,
 retried with backoff on connection errors and 5xx answers; credentials never appear in messages.
 Queries expect the endpoint to treat the union of its named graphs as the default graph (Oxigraph:
 ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph true``; GraphDB and Virtuoso do so by
@@ -32,6 +32,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from .build import WANTED_GRAPH
 from .mapping import DEFAULT_BASE
 from .results import Answer, Rows, Triples
+from .queries import with_values
 from .store import TK, LoadReport, _quads_by_graph, dataset_files, to_result
 
 USER_ENV = "TROPEKG_ENDPOINT_USER"
@@ -52,27 +53,6 @@ def redact(url: str) -> str:
             netloc += f":{parts.port}"
         parts = parts._replace(netloc=netloc)
     return urllib.parse.urlunsplit(parts)
-
-
-_WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
-
-
-def with_values(text: str, bindings: dict) -> str:
-    """The query with a VALUES block binding each parameter at the top of every WHERE group.
-    Terms are written by pyoxigraph (IRIs in <>, literals escaped), so a value stays a value."""
-    if not bindings:
-        return text
-    names = sorted(bindings)
-    row = " ".join(str(bindings[n]) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
-    lines = text.splitlines(keepends=True)
-    out = []
-    for line in lines:
-        if line.lstrip().startswith("#"):
-            out.append(line)
-        else:
-            out.append(_WHERE.sub(lambda m: m.group(0) + block, line))
-    return "".join(out)
 
 
 def _check_value(term) -> None:
@@ -210,5 +190,5 @@ class Endpoint:
                     report.graphs_pruned += 1
         if self.update_url:
             self.update(f"DELETE {{ GRAPH {wanted} {{ ?page ?p ?o }} }} WHERE {{ GRAPH {wanted} "
-                        f"{{ ?page ?p ?o }} ?page <{TK}describedBy> ?g }}")
+                        f"{{ ?page ?p ?o }} GRAPH ?page_graph {{ ?page <{TK}describedBy> ?g }} }}")
         return report

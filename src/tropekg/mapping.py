@@ -85,6 +85,10 @@ class IriScheme:
 
     base: str = DEFAULT_BASE
 
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            object.__setattr__(self, "base", self.base + "/")
+
     def resource(self, title: Title) -> NamedNode:
         return NamedNode(f"{self.base}resource/{title.namespace}/{title.name}")
 
@@ -216,7 +220,7 @@ def creators(ctx: _Context) -> None:
     for title in ctx.page.creators:
         ctx.add(s, tk.creator, ctx.typed(title, "Creator"))
     for title in ctx.page.works:
-        work = ctx.typed(title, linked_class(title))
+        work = ctx.typed(title, title.work_class)
         ctx.add(work, RDF_TYPE, tk.Work)
         ctx.add(s, tk.creatorOf, work)
 
@@ -262,7 +266,9 @@ def examples(ctx: _Context) -> None:
         for title in ex.mentions:
             ctx.add(e, tk.mentions, ctx.iris.resource(title))
         if ex.work is not None:
-            work = ctx.typed(ex.work, linked_class(ex.work))
+            # a work is typed by its medium, never by its namespace's role: ''DeathMerchant'' (a
+            # Main/ page used as a work) is a tk:Work, not a tk:Trope
+            work = ctx.typed(ex.work, ex.work.work_class)
             if ex.work != page.title:
                 ctx.add(work, RDF_TYPE, tk.Work)
             ctx.add(e, tk.work, work)
@@ -324,11 +330,11 @@ def referenced(page: Page) -> Iterable[tuple[Title, str | None]]:
         if ex.trope is not None:
             yield ex.trope, "Trope"
         if ex.work is not None:
-            yield ex.work, linked_class(ex.work) or "Work"
+            yield ex.work, ex.work.work_class or "Work"
     for t in page.creators:
         yield t, "Creator"
     for t in page.works:
-        yield t, linked_class(t) or "Work"
+        yield t, t.work_class or "Work"
     for t in page.lists:
         yield t, linked_class(t)
     for t in page.mentions:

@@ -3,8 +3,11 @@
 Each file starts with a ``#+`` comment header (grlc's convention, YAML after the ``#+``): summary,
 description, tags, params (name, type, default, example, description), columns, heavy. Parameter
 values are never pasted into query text: :func:`bind` turns each value into an RDF term after
-checking it against its declared type, and the backends bind the terms (pyoxigraph ``substitutions``
-locally, an escaped ``VALUES`` block remotely).
+checking it against its declared type, and :func:`with_values` binds the terms with a ``VALUES``
+block at the top of every ``WHERE`` group, the terms written by pyoxigraph (IRIs in ``<>``, literals
+escaped). Both backends bind the same way: pyoxigraph's ``substitutions`` would be the local
+alternative, but they require every bound variable in the SELECT projection, which aggregate queries
+cannot have, and one mechanism gives the same rows locally and remotely.
 """
 
 from __future__ import annotations
@@ -162,3 +165,28 @@ def title_of(iri: str, base: str = DEFAULT_BASE) -> Title | None:
     if iri.startswith(prefix):
         return parse_title(iri[len(prefix):])
     return None
+
+
+_WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
+
+
+def with_values(text: str, bindings: dict) -> str:
+    """The query with a VALUES block binding each parameter at the top of every WHERE group.
+    Terms are written by pyoxigraph (IRIs in <>, literals escaped), so a value stays a value."""
+    if not bindings:
+        return text
+    names = sorted(bindings)
+    row = " ".join(str(bindings[n]) for n in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+    out = []
+    sites = 0
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("#"):
+            out.append(line)
+        else:
+            line, n = _WHERE.subn(lambda m: m.group(0) + block, line)
+            sites += n
+            out.append(line)
+    if sites == 0:
+        raise QueryError("the query has no WHERE { ... } group to bind its parameters in")
+    return "".join(out)

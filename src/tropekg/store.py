@@ -15,12 +15,13 @@ from itertools import groupby
 from pathlib import Path
 
 from pyoxigraph import (
-    DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, Variable,
+    DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple,
     parse, serialize,
 )
 
 from .build import OUTPUT_FILES, WANTED_GRAPH
 from .mapping import DEFAULT_BASE
+from .queries import with_values
 from .results import Answer, Rows, Triples
 
 _FORMATS_BY_SUFFIX = {
@@ -113,7 +114,10 @@ class GraphStore:
         if self._is_empty():
             report.bulk = True
             for f in files:
-                self.store.bulk_load(path=str(f), format=_FORMATS_BY_SUFFIX[f.suffix])
+                try:
+                    self.store.bulk_load(path=str(f), format=_FORMATS_BY_SUFFIX[f.suffix])
+                except SyntaxError as e:
+                    raise StoreError(f"{f}: not valid RDF: {e}") from None
             self.store.flush()
             report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != wanted)
             report.quads = len(self.store)
@@ -124,12 +128,15 @@ class GraphStore:
                 if graph == wanted:
                     incoming_wanted.extend(quads)
                     continue
-                update = _insert_data(graph, quads)
-                # a graph met twice in one load (interleaved input) is dropped the first time only
-                if not isinstance(graph, DefaultGraph) and graph.value not in loaded:
-                    update = f"DROP SILENT GRAPH {graph} ;\n" + update
+                # a graph met twice in one load (interleaved input) is replaced the first time only
+                replace = (not isinstance(graph, DefaultGraph) and graph.value not in loaded
+                           and self.store.contains_named_graph(graph))
+                if replace:
+                    self.store.update(f"DROP SILENT GRAPH {graph} ;\n" + _insert_data(graph, quads))
+                else:
+                    self.store.extend(quads)  # one transaction too, and faster than an update
+                if not isinstance(graph, DefaultGraph):
                     loaded.add(graph.value)
-                self.store.update(update)
                 report.graphs_replaced += 1
                 report.quads += len(quads)
                 if progress is not None:
@@ -155,7 +162,7 @@ class GraphStore:
             update += _insert_data(wanted, incoming) + " ;\n"
         # a wanted page that some loaded page now describes is wanted no more
         update += (f"DELETE {{ GRAPH {wanted} {{ ?page ?p ?o }} }} WHERE {{ GRAPH {wanted} {{ ?page ?p ?o }} "
-                   f"?page <{TK}describedBy> ?described }}")
+                   f"GRAPH ?page_graph {{ ?page <{TK}describedBy> ?described }} }}")
         self.store.update(update)
 
     def _count_wanted(self) -> int:
@@ -165,11 +172,9 @@ class GraphStore:
 
     # -- querying ------------------------------------------------------------------------------
     def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of all graphs, parameters bound by substitution."""
-        substitutions = {Variable(name): term for name, term in (bindings or {}).items()}
+        """Run a query over the union of all graphs, parameters bound with a VALUES block."""
         try:
-            result = self.store.query(text, use_default_graph_as_union=True,
-                                      substitutions=substitutions or None)
+            result = self.store.query(with_values(text, bindings or {}), use_default_graph_as_union=True)
         except SyntaxError as e:
             raise StoreError(f"the query is not valid SPARQL: {e}") from None
         return to_result(result)
