@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tropekg parse --summary examples/pages/*/*.txt
 	$(BIN)/tropekg build examples/pages -o out
+	$(BIN)/tropekg load out --store out/kg.store --prune
+	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
+	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

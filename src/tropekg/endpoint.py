@@ -32,7 +32,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from .build import WANTED_GRAPH
 from .mapping import DEFAULT_BASE
 from .results import Answer, Rows, Triples
-from .queries import with_values
+from .queries import query_form, with_values
 from .store import TK, LoadReport, _quads_by_graph, dataset_files, to_result
 
 USER_ENV = "TROPEKG_ENDPOINT_USER"
@@ -120,6 +120,8 @@ class Endpoint:
         if self._user is not None:
             sw.setCredentials(self._user, self._password or "")
         sw.setQuery(query)
+        # SPARQLWrapper guesses the form from the text, comments included; ours skips comments
+        sw.queryType = query_form(query)
         graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
         sw.setReturnFormat(TURTLE if graph_result else JSON)
 

@@ -68,6 +68,12 @@ def _strip_prologue_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
+def query_form(text: str) -> str:
+    """SELECT, CONSTRUCT, ASK or DESCRIBE: the first form keyword outside comment lines."""
+    m = _FORM.search(_strip_prologue_comments(text))
+    return m.group(1).upper() if m else "SELECT"
+
+
 def parse_query_file(path: Path) -> SavedQuery:
     """A saved query from its file; a :class:`QueryError` naming the file if the header is bad."""
     text = path.read_text(encoding="utf-8")
@@ -91,13 +97,12 @@ def parse_query_file(path: Path) -> SavedQuery:
             example=None if raw.get("example") is None else str(raw["example"]),
             description=str(raw.get("description", "")),
         ))
-    form = _FORM.search(_strip_prologue_comments(text))
     return SavedQuery(
         name=path.stem, path=path, summary=str(header["summary"]).strip(),
         description=str(header.get("description", "")).strip(),
         tags=tuple(str(t) for t in header.get("tags") or ()), params=tuple(params),
         columns=tuple(str(c) for c in header.get("columns") or ()), heavy=bool(header.get("heavy", False)),
-        text=text, form=form.group(1).upper() if form else "SELECT",
+        text=text, form=query_form(text),
     )
 
 
@@ -144,7 +149,8 @@ def term_for(param: Param, value: str, base: str = DEFAULT_BASE) -> NamedNode | 
 
 
 def bind(query: SavedQuery, given: dict[str, str], base: str = DEFAULT_BASE) -> dict[str, NamedNode | Literal]:
-    """Terms for every parameter: given values, else defaults. Unknown or missing ones are errors."""
+    """Terms for the parameters: given values, else defaults; a parameter whose default is null is
+    optional and stays unbound. An unknown parameter or a value of the wrong type is an error."""
     declared = {p.name: p for p in query.params}
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -154,7 +160,7 @@ def bind(query: SavedQuery, given: dict[str, str], base: str = DEFAULT_BASE) -> 
     for p in query.params:
         value = given.get(p.name, p.default)
         if value is None:
-            raise QueryError(f"query {query.name} needs --param {p.name}=... ({p.type})")
+            continue  # an optional parameter (default: null) stays unbound
         out[p.name] = term_for(p, value, base)
     return out
 

@@ -2,7 +2,7 @@
 
 Both backends (the embedded store and a remote endpoint) hand over pyoxigraph terms, so one set of
 writers serves both. CSV, TSV and JSON follow the SPARQL 1.1 results formats; the table shows page
-resources as their titles (``Main/Foo``) for reading.
+resources as their titles (``Main/Foo``) and other IRIs with our prefixes (``tk:Averted``).
 """
 
 from __future__ import annotations
@@ -50,7 +50,12 @@ def _display(term, base: str) -> str:
         return ""
     if isinstance(term, NamedNode):
         title = title_of(term.value, base)
-        return str(title) if title is not None else term.value
+        if title is not None:
+            return str(title)
+        for prefix, ns in prefixes_for(base).items():
+            if term.value.startswith(ns) and len(term.value) > len(ns):
+                return f"{prefix}:{term.value[len(ns):]}"
+        return term.value
     if isinstance(term, BlankNode):
         return f"_:{term.value}"
     return term.value
