@@ -300,7 +300,7 @@ def test_outputs_read_back_under_another_base(tmp_path):
 
 def test_formats_pick_the_outputs(tmp_path):
     report = build([EXAMPLES], tmp_path, formats=("turtle",), jobs=1)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([OUTPUT_FILES["turtle"], REPORT_FILE])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".cache") == sorted([OUTPUT_FILES["turtle"], REPORT_FILE])
     assert set(report.outputs) == {"turtle", "report"}
     with pytest.raises(BuildError, match="unknown output format"):
         build([EXAMPLES], tmp_path, formats=("rdfxml",))
@@ -341,26 +341,74 @@ def test_input_errors(tmp_path):
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir()) if p.name != ".cache"}
 
 
-@pytest.mark.parametrize("victim", ["_strip_graphs", "write_turtle", "write_jsonld"])
+@pytest.mark.parametrize("victim", ["_wanted_quads", "write_turtle", "write_jsonld"])
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
-    build([EXAMPLES], out, jobs=1)
+    build([EXAMPLES], out, jobs=1, cache=False)
     before = _snapshot(out)
     assert set(before) == set(OUTPUT_FILES.values()) | {REPORT_FILE}
 
-    real = getattr(build_module, victim)
-    calls = []
-
     def fail_midway(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3 or victim != "_strip_graphs":
-            raise RuntimeError("simulated failure")
-        return real(*args, **kwargs)
+        raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(build_module, victim, fail_midway)
     with pytest.raises(RuntimeError, match="simulated failure"):
         build([EXAMPLES, Path(__file__).resolve().parent / "golden"], out, jobs=1)
     assert _snapshot(out) == before  # byte-identical, and no staging folder or temporary file left
+
+
+# -- the page cache ----------------------------------------------------------------------------------------
+
+def test_a_rebuild_parses_only_changed_pages_and_gives_the_same_bytes(tmp_path, monkeypatch):
+    pages = tmp_path / "pages"
+    shutil.copytree(EXAMPLES, pages)
+    out = tmp_path / "out"
+    first = build([pages], out, jobs=1)
+    assert first.cached == 0
+    clean = (out / OUTPUT_FILES["nquads"]).read_bytes()
+    page = pages / "Main" / "FriendOrFoe.txt"
+    page.write_text(page.read_text() + "* ''Film/RushHour'': a new example bullet.\n")
+    parsed = []
+    import tropekg.build as build_module
+
+    real = build_module.parse_source
+    monkeypatch.setattr(build_module, "parse_source", lambda src, title: parsed.append(str(title)) or real(src, title))
+    second = build([pages], out, jobs=1)
+    assert parsed == ["Main/FriendOrFoe"]
+    assert second.cached == second.pages - 1
+    fresh = build([pages], tmp_path / "fresh", jobs=1, cache=False)
+    assert (out / OUTPUT_FILES["nquads"]).read_bytes() == (tmp_path / "fresh" / OUTPUT_FILES["nquads"]).read_bytes()
+    assert (out / OUTPUT_FILES["nquads"]).read_bytes() != clean
+    assert fresh.cached == 0
+
+
+def test_a_damaged_cache_entry_is_parsed_again(tmp_path):
+    out = tmp_path / "out"
+    build([EXAMPLES], out, jobs=1)
+    entries = [p for p in (out / ".cache").rglob("*") if p.is_file()]
+    assert len(entries) == 9
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-10])
+    again = build([EXAMPLES], out, jobs=1)
+    assert again.cached == 0
+    assert build([EXAMPLES], out, jobs=1).cached == 9
+
+
+def test_a_mapping_bug_on_one_page_is_reported_and_the_rest_built(tmp_path, monkeypatch):
+    import tropekg.build as build_module
+
+    real = build_module.page_quads
+
+    def buggy(page, prov, iris):
+        if page.title.name == "FriendOrFoe":
+            raise KeyError("simulated mapper bug")
+        return real(page, prov, iris)
+
+    monkeypatch.setattr(build_module, "page_quads", buggy)
+    report = build([EXAMPLES], tmp_path / "out", jobs=1, cache=False)
+    assert [f["path"].endswith("FriendOrFoe.txt") for f in report.failed] == [True]
+    assert "please report" in report.failed[0]["reason"]
+    assert report.pages == 8

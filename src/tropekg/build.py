@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
 from . import __version__
 from .export import prefixes_for, write_jsonld, write_turtle
@@ -42,6 +42,7 @@ OUTPUT_FILES = {
     "jsonld": "graph.jsonld",
 }
 REPORT_FILE = "report.json"
+CACHE_DIR = ".cache"
 WANTED_GRAPH = "graph/_/wanted"  # under the base: pages linked to that no page describes
 
 # Class priority when several pages link to one undescribed page in different ways.
@@ -104,13 +105,16 @@ def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[So
 class PageResult:
     title: str
     kind: str | None = None
-    nquads: bytes = b""
+    nquads: bytes = b""     # canonical N-Quads of the page graph
+    ntriples: bytes = b""   # the same triples without the graph, for the merged graph
     trig: bytes = b""
     quads: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
     references: list[tuple[str, str, str | None]] = field(default_factory=list)
     error: dict | None = None
+    cached: bool = False
+    cache_key: str | None = None
 
 
 def _canonical(quads: list[Quad]) -> bytes:
@@ -127,7 +131,60 @@ def _trig_block(quads: list[Quad], prefixes: dict[str, str]) -> bytes:
     return b"\n".join(ln for ln in text.split(b"\n") if not ln.startswith(b"@prefix")) + b"\n"
 
 
-def map_page(src: SourceFile, base: str, want_trig: bool) -> PageResult:
+def _triples(quads: list[Quad]) -> bytes:
+    return serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+
+
+# -- the page cache: a page whose source, title, base and tropekg version are unchanged is not
+# parsed again. One file per page, named by a hash of all of that; written atomically.
+
+_CACHE_FIELDS = ("title", "kind", "quads", "examples", "warnings", "references")
+
+
+def cache_key(data: bytes, src: SourceFile, base: str, want_trig: bool) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, base, str(src.title), src.relative, "trig" if want_trig else ""):
+        h.update(part.encode("utf-8") + b"\x00")
+    h.update(data)
+    return h.hexdigest()
+
+
+def _cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / key
+
+
+def _cache_read(path: Path) -> PageResult | None:
+    try:
+        with open(path, "rb") as f:
+            meta = json.loads(f.readline())
+            lengths = meta.pop("lengths")
+            parts = [f.read(n) for n in lengths]
+            trailing = f.read(1)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: the page is simply parsed again
+    if len(parts) != 3 or trailing or [len(p) for p in parts] != lengths:
+        return None
+    result = PageResult(**{k: meta[k] for k in _CACHE_FIELDS})
+    result.references = [tuple(r) for r in result.references]
+    result.nquads, result.ntriples, result.trig = parts
+    result.cached = True
+    return result
+
+
+def _cache_write(path: Path, result: PageResult) -> None:
+    meta = {k: getattr(result, k) for k in _CACHE_FIELDS}
+    meta["lengths"] = [len(result.nquads), len(result.ntriples), len(result.trig)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n")
+        f.write(result.nquads)
+        f.write(result.ntriples)
+        f.write(result.trig)
+    os.replace(tmp, path)
+
+
+def map_page(src: SourceFile, base: str, want_trig: bool, cache_dir: Path | None = None) -> PageResult:
     """Read, parse and map one page. Never raises for a bad page: the result carries the error."""
     result = PageResult(title=str(src.title))
     try:
@@ -135,29 +192,46 @@ def map_page(src: SourceFile, base: str, want_trig: bool) -> PageResult:
     except OSError as e:
         result.error = {"path": str(src.path), "line": None, "reason": f"cannot read: {e.strerror or e}"}
         return result
+    if cache_dir is not None:
+        key = cache_key(data, src, base, want_trig)
+        cached = _cache_read(_cache_path(cache_dir, key))
+        if cached is not None:
+            cached.cache_key = key
+            return cached
+        result.cache_key = key
     try:
-        page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
+        _parse_and_map(result, src, data, base, want_trig)
     except PageError as e:
         result.error = {"path": str(src.path), "line": e.line, "reason": e.message}
         return result
     except Exception as e:  # a bug in tropekg, not a bad page: record it and let the build go on
         result.error = {"path": str(src.path), "line": None,
-                        "reason": f"tropekg could not parse this page (please report): {type(e).__name__}: {e}"}
+                        "reason": f"tropekg could not map this page (please report): {type(e).__name__}: {e}"}
         return result
+    if cache_dir is not None:
+        try:
+            _cache_write(_cache_path(cache_dir, result.cache_key), result)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+    return result
+
+
+def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str, want_trig: bool) -> None:
+    page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
     prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
     quads = page_quads(page, prov, IriScheme(base))
     result.kind = page.kind
     result.nquads = _canonical(quads)
+    result.ntriples = _triples(quads)
     if want_trig:
         result.trig = _trig_block(quads, prefixes_for(base))
     result.quads = len(quads)
     result.examples = len(page.examples)
     result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
     result.references = [(t.key, str(t), cls) for t, cls in referenced(page)]
-    return result
 
 
-def _map_task(args: tuple[SourceFile, str, bool]) -> PageResult:
+def _map_task(args: tuple) -> PageResult:
     return map_page(*args)
 
 
@@ -168,6 +242,7 @@ class BuildReport:
     quads: int = 0
     triples: int = 0
     examples: int = 0
+    cached: int = 0         # pages taken from the cache, not parsed again
     wanted_pages: int = 0
     warnings: int = 0
     failed: list[dict] = field(default_factory=list)
@@ -214,8 +289,9 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     return new if rank(new) < rank(old) else old
 
 
-def _results(sources: list[SourceFile], base: str, want_trig: bool, jobs: int) -> Iterator[PageResult]:
-    tasks = [(src, base, want_trig) for src in sources]
+def _results(sources: list[SourceFile], base: str, want_trig: bool, jobs: int,
+             cache_dir: Path | None) -> Iterator[PageResult]:
+    tasks = [(src, base, want_trig, cache_dir) for src in sources]
     if jobs <= 1 or len(tasks) < 8:
         yield from map(_map_task, tasks)
         return
@@ -233,8 +309,11 @@ def build(
     base: str = DEFAULT_BASE,
     title: Title | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: bool = True,
 ) -> BuildReport:
-    """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc."""
+    """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc.
+    With ``cache``, pages unchanged since an earlier build into the same folder are not parsed
+    again (``out_dir/.cache``)."""
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -251,13 +330,16 @@ def build(
     except OSError as e:
         raise BuildError(f"{out_dir}: cannot write the output folder: {e.strerror or e}") from None
     try:
-        _build_into(staging, sources, report, formats, jobs, base, progress)
+        cache_dir = out_dir / CACHE_DIR if cache else None
+        used = _build_into(staging, sources, report, formats, jobs, base, progress, cache_dir)
         for fmt in formats:
             name = OUTPUT_FILES[fmt]
             os.replace(staging / name, out_dir / name)
             report.outputs[fmt] = str(out_dir / name)
         _write_atomic(out_dir / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
         report.outputs["report"] = str(out_dir / REPORT_FILE)
+        if cache_dir is not None:
+            _prune_cache(cache_dir, used)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
@@ -283,8 +365,17 @@ def _umask() -> int:
     return mask
 
 
+def _prune_cache(cache_dir: Path, used: set[str]) -> None:
+    """Drop cache entries of pages no longer built or changed since."""
+    for sub in cache_dir.iterdir() if cache_dir.is_dir() else ():
+        for entry in sub.iterdir() if sub.is_dir() else ():
+            if entry.name not in used:
+                entry.unlink(missing_ok=True)
+
+
 def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, formats: tuple[str, ...],
-                jobs: int, base: str, progress: Callable[[int, int], None] | None) -> None:
+                jobs: int, base: str, progress: Callable[[int, int], None] | None,
+                cache_dir: Path | None) -> set[str]:
     want_trig = "trig" in formats
     nq_path = staging / OUTPUT_FILES["nquads"]
     nt_path = staging / "merged.nt"
@@ -292,21 +383,25 @@ def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, f
     kinds: Counter[str] = Counter()
     described: set[str] = set()
     refs: dict[str, tuple[str, str | None]] = {}
+    used: set[str] = set()
     try:
         if trig_file is not None:
             prefixes = prefixes_for(base)
             trig_file.write("".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode())
         with open(nq_path, "wb") as nq, open(nt_path, "wb") as nt:
-            for done, result in enumerate(_results(sources, base, want_trig, jobs), start=1):
+            for done, result in enumerate(_results(sources, base, want_trig, jobs, cache_dir), start=1):
                 if progress is not None:
                     progress(done, len(sources))
                 if result.error is not None:
                     report.failed.append(result.error)
                     continue
+                if result.cache_key is not None:
+                    used.add(result.cache_key)
+                report.cached += result.cached
                 kinds[result.kind] += 1
                 described.add(result.title.casefold())
                 nq.write(result.nquads)
-                nt.write(_strip_graphs(result.nquads))
+                nt.write(result.ntriples)
                 if trig_file is not None:
                     trig_file.write(result.trig)
                 report.quads += result.quads
@@ -321,7 +416,7 @@ def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, f
             if wanted:
                 block = _canonical(wanted)
                 nq.write(block)
-                nt.write(_strip_graphs(block))
+                nt.write(_triples(wanted))
                 if trig_file is not None:
                     trig_file.write(_trig_block(wanted, prefixes_for(base)))
                 report.quads += len(wanted)
@@ -349,12 +444,4 @@ def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, f
     for path in (staging / OUTPUT_FILES[f] for f in formats):
         with open(path, "rb+") as f:
             os.fsync(f.fileno())
-
-
-def _strip_graphs(nquads: bytes) -> bytes:
-    """N-Triples from N-Quads we wrote ourselves: drop the graph IRI ending each line."""
-    out = []
-    for line in nquads.split(b"\n"):
-        if line:
-            out.append(line[: line.rindex(b" <", 0, len(line) - 2)] + b" .")
-    return b"\n".join(out) + b"\n" if out else b""
+    return used

@@ -105,7 +105,10 @@ def parse(files: tuple[str, ...], title: str | None, summary: bool) -> None:
               help="Base IRI: resources go under BASE/resource/, page graphs under BASE/graph/.")
 @click.option("--title", help="Page title (Namespace/PageName) when building a single file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no report on stdout.")
-def build_command(paths, out_dir, formats, jobs, base, title, quiet) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Parse every page again (by default, pages unchanged since the last build into OUT "
+                   "are taken from OUT/.cache).")
+def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
@@ -134,7 +137,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet) -> None:
 
     try:
         report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
-                       progress=progress)
+                       progress=progress, cache=not no_cache)
     except BuildError as e:
         click.echo(f"tropekg: error: {e}", err=True)
         sys.exit(EXIT_USAGE)
@@ -153,7 +156,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet) -> None:
 def format_report(report) -> str:
     kinds = ", ".join(f"{n} {kind}" for kind, n in report.kinds.items()) or "none"
     lines = [
-        f"pages read:    {report.pages} ({kinds})",
+        f"pages read:    {report.pages} ({kinds}); {report.cached} unchanged, taken from the cache",
         f"failed pages:  {len(report.failed)}",
         f"examples:      {report.examples}",
         f"quads:         {report.quads} in named graphs; {report.triples} triples merged",
