@@ -344,7 +344,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir()) if p.name != ".cache"}
 
 
-@pytest.mark.parametrize("victim", ["_wanted_quads", "write_turtle", "write_jsonld"])
+@pytest.mark.parametrize("victim", ["_wanted_quads", "jsonld_header", "_better_class"])
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1, cache=False)
@@ -412,3 +412,15 @@ def test_a_mapping_bug_on_one_page_is_reported_and_the_rest_built(tmp_path, monk
     assert [f["path"].endswith("FriendOrFoe.txt") for f in report.failed] == [True]
     assert "please report" in report.failed[0]["reason"]
     assert report.pages == 8
+
+
+def test_a_build_where_every_page_fails_keeps_the_previous_outputs(tmp_path):
+    out = tmp_path / "out"
+    build([EXAMPLES], out, jobs=1)
+    before = _snapshot(out)
+    bad = tmp_path / "bad" / "Main"
+    bad.mkdir(parents=True)
+    (bad / "Broken.txt").write_bytes(b"nul\x00byte")
+    with pytest.raises(BuildError, match="no page could be built"):
+        build([tmp_path / "bad"], out, jobs=1)
+    assert _snapshot(out) == before

@@ -143,7 +143,7 @@ def test_a_failing_build_leaves_previous_outputs(runner, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated failure while writing JSON-LD")
 
-    monkeypatch.setattr(build_module, "write_jsonld", boom)
+    monkeypatch.setattr(build_module, "jsonld_header", boom)
     result = runner.invoke(cli, ["build", str(EXAMPLES), "-o", str(out), "-q", "--base", "http://example.org/"])
     assert result.exit_code != 0
     assert isinstance(result.exception, RuntimeError)

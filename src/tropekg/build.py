@@ -1,12 +1,15 @@
 """Building the dataset: page files in, a provenance-tracked knowledge graph on disk out.
 
-Pages are found (:func:`discover`), then parsed and mapped one at a time in a process pool, each
-returning its named graph as canonical N-Quads; the main process streams those to disk in title
-order, so memory does not grow with the corpus and the same pages give byte-identical N-Quads.
-pyoxigraph then bulk-loads the triples to write the merged Turtle and compact JSON-LD. A page that
-cannot be read is recorded with its reason and the build goes on. Every output is written to a
-staging folder and renamed into place, so a failed or killed build leaves the previous outputs as
-they were.
+Pages are found (:func:`discover`), then parsed and mapped one at a time in a process pool. Each
+worker serialises its page (pyoxigraph): the named graph as canonical N-Quads and TriG, and for the
+merged graph a Turtle block and compact JSON-LD nodes of the triples only this page can state. The
+triples other pages may state too (the type of a linked page, a shortcut or inverse relation) come
+back as N-Triples lines that the main process deduplicates, so the merged graph states each triple
+once. The main process only writes bytes, in title order: memory does not grow with the corpus and
+the same pages give byte-identical outputs. Unchanged pages come from a cache. A page that cannot
+be read is recorded with its reason and the build goes on. Every output is written to a staging
+folder and renamed into place, so a failed or killed build leaves the previous outputs as they
+were.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from . import __version__
-from .export import prefixes_for, write_jsonld, write_turtle
+from .export import JSONLD_FOOTER, jsonld_header, jsonld_nodes, prefixes_for
 from .mapping import (
     DEFAULT_BASE, FOAF_IS_PRIMARY_TOPIC_OF, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL, IriScheme,
     Provenance, page_quads, referenced, tk,
@@ -101,14 +104,18 @@ def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[So
     return unique, failed
 
 
+BLOCKS = ("nquads", "trig", "turtle", "jsonld", "shared")
+
+
 @dataclass(slots=True)
 class PageResult:
     title: str
     kind: str | None = None
-    nquads: bytes = b""     # canonical N-Quads of the page graph
-    ntriples: bytes = b""   # the same triples without the graph, for the merged graph
-    trig: bytes = b""
+    # serialised page: nquads (canonical), trig, turtle and jsonld (merged-graph triples only this
+    # page states; jsonld as node objects joined by ",\n"), shared (N-Triples lines others may state)
+    blocks: dict[str, bytes] = field(default_factory=dict)
     quads: int = 0
+    own_triples: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
     references: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -125,25 +132,69 @@ def _canonical(quads: list[Quad]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
+def _without_prefixes(text: bytes) -> bytes:
+    """A Turtle/TriG block without its prefix lines (written once at the top of the file)."""
+    return b"\n".join(ln for ln in text.split(b"\n") if ln and not ln.startswith(b"@prefix")) + b"\n"
+
+
 def _trig_block(quads: list[Quad], prefixes: dict[str, str]) -> bytes:
-    """TriG of one graph without its prefix lines (written once at the top of the file)."""
-    text = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes)
-    return b"\n".join(ln for ln in text.split(b"\n") if not ln.startswith(b"@prefix")) + b"\n"
+    return _without_prefixes(serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes))
 
 
-def _triples(quads: list[Quad]) -> bytes:
-    return serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+def _turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
+    if not triples:
+        return b""
+    return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
-# -- the page cache: a page whose source, title, base and tropekg version are unchanged is not
-# parsed again. One file per page, named by a hash of all of that; written atomically.
+# Predicates another page may state about this page's resource too (its type when it links here,
+# the inverse of a relation it states, a shortcut from a work page).
+_SHARED_PREDICATES = frozenset(
+    p.value for p in (RDF_TYPE, tk.subTropeOf, tk.superTropeOf, tk.exemplifiedBy, tk.avertedIn)
+)
 
-_CACHE_FIELDS = ("title", "kind", "quads", "examples", "warnings", "references")
+
+def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
+    """Triples only this page can state, and those other pages may state as well."""
+    own: list[Triple] = []
+    shared: list[Triple] = []
+    for q in quads:
+        t = Triple(q.subject, q.predicate, q.object)
+        s = q.subject
+        if s == page_subject:
+            (shared if q.predicate.value in _SHARED_PREDICATES else own).append(t)
+        elif s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(page_subject.value + "/")):
+            own.append(t)  # the page graph's provenance and the page's own examples
+        else:
+            shared.append(t)
+    return own, shared
 
 
-def cache_key(data: bytes, src: SourceFile, base: str, want_trig: bool) -> str:
+def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, base: str,
+               formats: tuple[str, ...]) -> None:
+    prefixes = prefixes_for(base)
+    blocks = result.blocks
+    blocks["nquads"] = _canonical(quads)
+    if "trig" in formats:
+        blocks["trig"] = _trig_block(quads, prefixes)
+    own, shared = _split(quads, page_subject)
+    result.own_triples = len(own)
+    if "turtle" in formats:
+        blocks["turtle"] = _turtle_block(own, prefixes)
+    if "jsonld" in formats:
+        blocks["jsonld"] = b",\n".join(jsonld_nodes(own, base))
+    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+
+
+# -- the page cache: a page whose source, title, base, formats and tropekg version are unchanged is
+# not parsed again. One file per page, named by a hash of all of that; written atomically.
+
+_CACHE_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
+
+
+def cache_key(data: bytes, src: SourceFile, base: str, formats: tuple[str, ...]) -> str:
     h = hashlib.sha256()
-    for part in (__version__, base, str(src.title), src.relative, "trig" if want_trig else ""):
+    for part in (__version__, base, str(src.title), src.relative, ",".join(sorted(formats))):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)
     return h.hexdigest()
@@ -158,34 +209,35 @@ def _cache_read(path: Path) -> PageResult | None:
         with open(path, "rb") as f:
             meta = json.loads(f.readline())
             lengths = meta.pop("lengths")
-            parts = [f.read(n) for n in lengths]
+            blocks = {name: f.read(n) for name, n in lengths.items()}
             trailing = f.read(1)
-    except (OSError, ValueError, KeyError, TypeError):
+        result = PageResult(**{k: meta[k] for k in _CACHE_FIELDS})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent or damaged: the page is simply parsed again
-    if len(parts) != 3 or trailing or [len(p) for p in parts] != lengths:
+    if trailing or any(len(blocks[name]) != n for name, n in lengths.items()):
         return None
-    result = PageResult(**{k: meta[k] for k in _CACHE_FIELDS})
     result.references = [tuple(r) for r in result.references]
-    result.nquads, result.ntriples, result.trig = parts
+    result.blocks = blocks
     result.cached = True
     return result
 
 
 def _cache_write(path: Path, result: PageResult) -> None:
     meta = {k: getattr(result, k) for k in _CACHE_FIELDS}
-    meta["lengths"] = [len(result.nquads), len(result.ntriples), len(result.trig)]
+    meta["lengths"] = {name: len(block) for name, block in result.blocks.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     with open(tmp, "wb") as f:
         f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n")
-        f.write(result.nquads)
-        f.write(result.ntriples)
-        f.write(result.trig)
+        for block in result.blocks.values():
+            f.write(block)
     os.replace(tmp, path)
 
 
-def map_page(src: SourceFile, base: str, want_trig: bool, cache_dir: Path | None = None) -> PageResult:
-    """Read, parse and map one page. Never raises for a bad page: the result carries the error."""
+def map_page(src: SourceFile, base: str, formats: tuple[str, ...] = FORMATS,
+             cache_dir: Path | None = None) -> PageResult:
+    """Read, parse, map and serialise one page. Never raises for a bad page: the result carries
+    the error."""
     result = PageResult(title=str(src.title))
     try:
         data = src.path.read_bytes()
@@ -193,14 +245,14 @@ def map_page(src: SourceFile, base: str, want_trig: bool, cache_dir: Path | None
         result.error = {"path": str(src.path), "line": None, "reason": f"cannot read: {e.strerror or e}"}
         return result
     if cache_dir is not None:
-        key = cache_key(data, src, base, want_trig)
+        key = cache_key(data, src, base, formats)
         cached = _cache_read(_cache_path(cache_dir, key))
         if cached is not None:
             cached.cache_key = key
             return cached
         result.cache_key = key
     try:
-        _parse_and_map(result, src, data, base, want_trig)
+        _parse_and_map(result, src, data, base, formats)
     except PageError as e:
         result.error = {"path": str(src.path), "line": e.line, "reason": e.message}
         return result
@@ -216,15 +268,14 @@ def map_page(src: SourceFile, base: str, want_trig: bool, cache_dir: Path | None
     return result
 
 
-def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str, want_trig: bool) -> None:
+def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str,
+                   formats: tuple[str, ...]) -> None:
     page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
     prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
-    quads = page_quads(page, prov, IriScheme(base))
+    iris = IriScheme(base)
+    quads = page_quads(page, prov, iris)
+    _serialise(result, quads, iris.resource(page.title), base, formats)
     result.kind = page.kind
-    result.nquads = _canonical(quads)
-    result.ntriples = _triples(quads)
-    if want_trig:
-        result.trig = _trig_block(quads, prefixes_for(base))
     result.quads = len(quads)
     result.examples = len(page.examples)
     result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
@@ -243,6 +294,7 @@ class BuildReport:
     triples: int = 0
     examples: int = 0
     cached: int = 0         # pages taken from the cache, not parsed again
+    # quads: in the named graphs; triples: in the merged graph (each stated once)
     wanted_pages: int = 0
     warnings: int = 0
     failed: list[dict] = field(default_factory=list)
@@ -289,9 +341,9 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     return new if rank(new) < rank(old) else old
 
 
-def _results(sources: list[SourceFile], base: str, want_trig: bool, jobs: int,
+def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], jobs: int,
              cache_dir: Path | None) -> Iterator[PageResult]:
-    tasks = [(src, base, want_trig, cache_dir) for src in sources]
+    tasks = [(src, base, formats, cache_dir) for src in sources]
     if jobs <= 1 or len(tasks) < 8:
         yield from map(_map_task, tasks)
         return
@@ -332,6 +384,9 @@ def build(
     try:
         cache_dir = out_dir / CACHE_DIR if cache else None
         used = _build_into(staging, sources, report, formats, jobs, base, progress, cache_dir)
+        if report.pages == 0:
+            reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
+            raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")
         for fmt in formats:
             name = OUTPUT_FILES[fmt]
             os.replace(staging / name, out_dir / name)
@@ -373,75 +428,122 @@ def _prune_cache(cache_dir: Path, used: set[str]) -> None:
                 entry.unlink(missing_ok=True)
 
 
+class _SharedTriples:
+    """Triples several pages may state, written to the merged graph the first time only."""
+
+    def __init__(self, base: str, turtle, jsonld, flush_every: int = 50_000):
+        self.seen: set[bytes] = set()
+        self.pending: list[bytes] = []
+        self.base = base
+        self.turtle = turtle
+        self.jsonld = jsonld
+        self.flush_every = flush_every
+        self.count = 0
+
+    def add(self, ntriples: bytes) -> None:
+        for line in ntriples.split(b"\n"):
+            if line:
+                digest = hashlib.blake2b(line, digest_size=16).digest()
+                if digest not in self.seen:
+                    self.seen.add(digest)
+                    self.pending.append(line)
+        if len(self.pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.count += len(self.pending)
+        triples = list(parse(b"\n".join(self.pending) + b"\n", format=RdfFormat.N_TRIPLES))
+        self.pending = []
+        if self.turtle is not None:
+            self.turtle.write(_turtle_block(triples, prefixes_for(self.base)))
+        if self.jsonld is not None:
+            self.jsonld.write(b",\n".join(jsonld_nodes(triples, self.base)))
+
+
+class _JsonLdGraph:
+    """The @graph array of graph.jsonld: node objects from many writers, commas between them."""
+
+    def __init__(self, f, base: str):
+        self.f = f
+        self.empty = True
+        f.write(jsonld_header(base))
+
+    def write(self, nodes: bytes) -> None:
+        if nodes:
+            if not self.empty:
+                self.f.write(b",\n")
+            self.f.write(nodes)
+            self.empty = False
+
+    def close(self) -> None:
+        self.f.write(JSONLD_FOOTER)
+
+
 def _build_into(staging: Path, sources: list[SourceFile], report: BuildReport, formats: tuple[str, ...],
                 jobs: int, base: str, progress: Callable[[int, int], None] | None,
                 cache_dir: Path | None) -> set[str]:
-    want_trig = "trig" in formats
-    nq_path = staging / OUTPUT_FILES["nquads"]
-    nt_path = staging / "merged.nt"
-    trig_file = open(staging / OUTPUT_FILES["trig"], "wb") if want_trig else None
+    prefixes = prefixes_for(base)
+    prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
+    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}
+    jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
+    for fmt in ("trig", "turtle"):
+        if fmt in files:
+            files[fmt].write(prefix_lines)
+    shared = _SharedTriples(base, files.get("turtle"), jsonld)
     kinds: Counter[str] = Counter()
     described: set[str] = set()
     refs: dict[str, tuple[str, str | None]] = {}
     used: set[str] = set()
     try:
-        if trig_file is not None:
-            prefixes = prefixes_for(base)
-            trig_file.write("".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode())
-        with open(nq_path, "wb") as nq, open(nt_path, "wb") as nt:
-            for done, result in enumerate(_results(sources, base, want_trig, jobs, cache_dir), start=1):
-                if progress is not None:
-                    progress(done, len(sources))
-                if result.error is not None:
-                    report.failed.append(result.error)
-                    continue
-                if result.cache_key is not None:
-                    used.add(result.cache_key)
-                report.cached += result.cached
-                kinds[result.kind] += 1
-                described.add(result.title.casefold())
-                nq.write(result.nquads)
-                nt.write(result.ntriples)
-                if trig_file is not None:
-                    trig_file.write(result.trig)
-                report.quads += result.quads
-                report.examples += result.examples
-                if result.warnings:
-                    report.warnings += len(result.warnings)
-                    report.page_warnings[result.title] = result.warnings
-                for key, spelling, cls in result.references:
-                    old = refs.get(key)
-                    refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
-            wanted = _wanted_quads(described, refs, base)
-            if wanted:
-                block = _canonical(wanted)
-                nq.write(block)
-                nt.write(_triples(wanted))
-                if trig_file is not None:
-                    trig_file.write(_trig_block(wanted, prefixes_for(base)))
-                report.quads += len(wanted)
-                report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
-                                          and q.object == tk.WantedPage)
+        for done, result in enumerate(_results(sources, base, formats, jobs, cache_dir), start=1):
+            if progress is not None:
+                progress(done, len(sources))
+            if result.error is not None:
+                report.failed.append(result.error)
+                continue
+            if result.cache_key is not None:
+                used.add(result.cache_key)
+            report.cached += result.cached
+            kinds[result.kind] += 1
+            described.add(result.title.casefold())
+            for fmt in ("nquads", "trig", "turtle"):
+                if fmt in files:
+                    files[fmt].write(result.blocks[fmt])
+            if jsonld is not None:
+                jsonld.write(result.blocks["jsonld"])
+            shared.add(result.blocks["shared"])
+            report.quads += result.quads
+            report.triples += result.own_triples
+            report.examples += result.examples
+            if result.warnings:
+                report.warnings += len(result.warnings)
+                report.page_warnings[result.title] = result.warnings
+            for key, spelling, cls in result.references:
+                old = refs.get(key)
+                refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
+        wanted = _wanted_quads(described, refs, base)
+        if wanted:
+            if "nquads" in files:
+                files["nquads"].write(_canonical(wanted))
+            if "trig" in files:
+                files["trig"].write(_trig_block(wanted, prefixes))
+            shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
+                                 format=RdfFormat.N_TRIPLES))
+            report.quads += len(wanted)
+            report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
+                                      and q.object == tk.WantedPage)
+        shared.flush()
+        report.triples += shared.count
+        if jsonld is not None:
+            jsonld.close()
+        for f in files.values():
+            f.flush()
+            os.fsync(f.fileno())
     finally:
-        if trig_file is not None:
-            trig_file.close()
+        for f in files.values():
+            f.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
-    if "turtle" in formats or "jsonld" in formats:
-        store = Store(str(staging / "merged-store"))
-        store.bulk_load(path=str(nt_path), format=RdfFormat.N_TRIPLES)
-        report.triples = len(store)
-        if "turtle" in formats:
-            with open(staging / OUTPUT_FILES["turtle"], "wb") as f:
-                write_turtle(store, f, base)
-        if "jsonld" in formats:
-            with open(staging / OUTPUT_FILES["jsonld"], "wb") as f:
-                write_jsonld(store, f, base)
-        del store
-    for fmt in ("nquads",):
-        if fmt not in formats:
-            nq_path.unlink(missing_ok=True)
-    for path in (staging / OUTPUT_FILES[f] for f in formats):
-        with open(path, "rb+") as f:
-            os.fsync(f.fileno())
     return used

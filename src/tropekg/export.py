@@ -8,7 +8,6 @@ compaction, and compacting a whole-wiki graph with pyld would hold it all in mem
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -141,7 +140,8 @@ class _Compactor:
         return node
 
 
-def _by_subject(quads: Iterable[Quad]) -> Iterator[tuple[object, list]]:
+def _by_subject(quads: Iterable) -> Iterator[tuple[object, list]]:
+    """(subject, [(predicate, object)]) for runs of quads or triples sharing a subject."""
     current = None
     pairs: list = []
     for q in quads:
@@ -154,28 +154,49 @@ def _by_subject(quads: Iterable[Quad]) -> Iterator[tuple[object, list]]:
         yield current, pairs
 
 
-def write_jsonld(store: Store, out: IO[bytes], base: str) -> int:
-    """Compact JSON-LD of the store's default graph, one node object per subject. Returns nodes."""
+def jsonld_context(base: str) -> dict:
+    """The shipped context, with ``tkr:``/``tkg:`` following the build's base."""
     context = dict(shipped_context())
     context["tkr"] = f"{base}resource/"
     context["tkg"] = f"{base}graph/"
-    compactor = _Compactor(context)
-    out.write(b'{\n"@context": ')
-    out.write(json.dumps(context, ensure_ascii=False, indent=1).encode("utf-8"))
-    out.write(b',\n"@graph": [')
+    return context
+
+
+@lru_cache(maxsize=4)
+def _compactor(base: str) -> _Compactor:
+    return _Compactor(jsonld_context(base))
+
+
+def jsonld_nodes(statements: Iterable, base: str) -> list[bytes]:
+    """Compact JSON-LD node objects (one per subject, as JSON text) for triples or quads."""
+    ordered = sorted(statements, key=lambda s: str(s.subject))
+    compactor = _compactor(base)
+    return [json.dumps(compactor.node(subject, pairs), ensure_ascii=False).encode("utf-8")
+            for subject, pairs in _by_subject(ordered)]
+
+
+def jsonld_header(base: str) -> bytes:
+    return (b'{\n"@context": ' + json.dumps(jsonld_context(base), ensure_ascii=False, indent=1).encode("utf-8")
+            + b',\n"@graph": [\n')
+
+
+JSONLD_FOOTER = b"\n]}\n"
+
+
+def write_jsonld(store: Store, out: IO[bytes], base: str) -> int:
+    """Compact JSON-LD of the store's default graph, one node object per subject. Returns nodes."""
+    compactor = _compactor(base)
+    out.write(jsonld_header(base))
     count = 0
     for subject, pairs in _by_subject(store.quads_for_pattern(None, None, None, DefaultGraph())):
-        out.write(b"\n" if count == 0 else b",\n")
+        if count:
+            out.write(b",\n")
         out.write(json.dumps(compactor.node(subject, pairs), ensure_ascii=False).encode("utf-8"))
         count += 1
-    out.write(b"\n]}\n")
+    out.write(JSONLD_FOOTER)
     return count
 
 
 def triples_to_jsonld(triples: Iterable, base: str) -> str:
     """Compact JSON-LD text for a small set of triples (a CONSTRUCT result), with our context."""
-    store = Store()
-    store.extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
-    buf = io.BytesIO()
-    write_jsonld(store, buf, base)
-    return buf.getvalue().decode("utf-8")
+    return (jsonld_header(base) + b",\n".join(jsonld_nodes(triples, base)) + JSONLD_FOOTER).decode("utf-8")
