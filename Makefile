@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench bench-quick fuzz docs clean system-deps
+
+# Debian packages the tests and pictures need: a real browser for the generated pages, Graphviz for
+# static SVG/PNG. Installed when missing and we can (root with apt-get); otherwise say how.
+SYSTEM_DEPS := chromium:chromium dot:graphviz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +23,25 @@ demo: $(STAMP)
 	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
 
-test: $(STAMP)
+system-deps:
+	@missing=""; for pair in $(SYSTEM_DEPS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "tropekg: missing Debian packages:$$missing (install them: sudo apt-get install$$missing)"; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+# A coverage-guided fuzzing campaign on the parser (atheris); not part of `make test`.
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	mkdir -p .fuzz-corpus && cp -n examples/pages/*/*.txt .fuzz-corpus/
+	$(BIN)/python tests/fuzz_parser.py -max_total_time=$(FUZZ_SECONDS) -max_len=8192 .fuzz-corpus
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

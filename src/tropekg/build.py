@@ -378,26 +378,83 @@ def build(
     report = BuildReport(failed=failed)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+        lock = _lock(out_dir)
     except OSError as e:
         raise BuildError(f"{out_dir}: cannot write the output folder: {e.strerror or e}") from None
     try:
-        cache_dir = out_dir / CACHE_DIR if cache else None
-        used = _build_into(staging, sources, report, formats, jobs, base, progress, cache_dir)
-        if report.pages == 0:
-            reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
-            raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")
-        for fmt in formats:
-            name = OUTPUT_FILES[fmt]
-            os.replace(staging / name, out_dir / name)
-            report.outputs[fmt] = str(out_dir / name)
-        _write_atomic(out_dir / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
-        report.outputs["report"] = str(out_dir / REPORT_FILE)
-        if cache_dir is not None:
-            _prune_cache(cache_dir, used)
+        finish_commit(out_dir)  # a build killed while putting its outputs in place is completed
+        for stale in out_dir.glob(".staging-*"):  # left by killed builds; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+        try:
+            cache_dir = out_dir / CACHE_DIR if cache else None
+            used = _build_into(staging, sources, report, formats, jobs, base, progress, cache_dir)
+            if report.pages == 0:
+                reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
+                raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")
+            names = [OUTPUT_FILES[fmt] for fmt in formats]
+            for fmt in formats:
+                report.outputs[fmt] = str(out_dir / OUTPUT_FILES[fmt])
+            report.outputs["report"] = str(out_dir / REPORT_FILE)
+            _write_atomic(staging / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
+            _commit(out_dir, staging, [*names, REPORT_FILE])
+            if cache_dir is not None:
+                _prune_cache(cache_dir, used)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        lock.close()
     return report
+
+
+COMMIT_FILE = ".commit"
+
+
+def _lock(out_dir: Path):
+    """An exclusive lock on the output folder for the length of a build."""
+    import fcntl
+
+    f = open(out_dir / ".lock", "a")
+    try:
+        # a POSIX record lock belongs to this process alone: the pool's workers do not inherit it,
+        # so a killed build releases it at once even while its workers wind down
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise BuildError(f"{out_dir}: another tropekg build is writing here") from None
+    return f
+
+
+def _commit(out_dir: Path, staging: Path, names: list[str]) -> None:
+    """Put a complete set of staged outputs in place. The list of renames is written first (a
+    journal), so a build killed halfway through is completed by :func:`finish_commit`, never left
+    with old and new outputs mixed."""
+    journal = {"staging": staging.name, "files": names}
+    _write_atomic(out_dir / COMMIT_FILE, json.dumps(journal).encode("utf-8"))
+    finish_commit(out_dir)
+
+
+def finish_commit(out_dir: Path) -> None:
+    """Complete the renames a journal lists (idempotent), then drop the journal."""
+    path = out_dir / COMMIT_FILE
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    staging = out_dir / journal["staging"]
+    for name in journal["files"]:
+        if (staging / name).exists():
+            os.replace(staging / name, out_dir / name)
+    _fsync_dir(out_dir)
+    path.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

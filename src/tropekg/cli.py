@@ -15,23 +15,21 @@ import click
 
 from . import __version__
 from .build import FORMATS, BuildError, build
+from .cli_analysis import analyze_command, export_command, path_command, viz_group
+from .cli_common import (  # noqa: F401 - re-exported for the command modules and scripts
+    EXIT_OK,
+    EXIT_PAGES_FAILED,
+    EXIT_USAGE,
+    fail,
+    graph_options,
+    open_graph,
+)
+from .cli_common import title_option as _title_option
+
+_fail = fail  # the name cli_validate imports
 from .mapping import DEFAULT_BASE
 from .parse import parse_source
 from .source import PageError, decode, read, title_from_path
-from .titles import parse_title
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_PAGES_FAILED = 3
-
-
-def _title_option(value: str | None):
-    if value is None:
-        return None
-    title = parse_title(value)
-    if title is None:
-        raise click.BadParameter(f"{value!r} is not a page title; write it as Namespace/PageName")
-    return title
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,41 +166,6 @@ def format_report(report) -> str:
     return "\n".join(lines)
 
 
-# -- the graph: a local store or a remote endpoint ------------------------------------------------
-
-def graph_options(f):
-    """--store PATH | --endpoint URL (+ --update-url, --graph-store-url) for every graph command."""
-    f = click.option("--graph-store-url", envvar="TROPEKG_GRAPH_STORE_URL",
-                     help="The endpoint's SPARQL Graph Store Protocol URL (for load).")(f)
-    f = click.option("--update-url", envvar="TROPEKG_UPDATE_URL",
-                     help="The endpoint's SPARQL update URL.")(f)
-    f = click.option("--endpoint", envvar="TROPEKG_ENDPOINT",
-                     help="A SPARQL 1.1 query URL (credentials from TROPEKG_ENDPOINT_USER/_PASSWORD).")(f)
-    f = click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE",
-                     help="An on-disk Oxigraph store (the default backend).")(f)
-    return f
-
-
-def open_graph(store, endpoint, update_url, graph_store_url, *, write: bool = False, base=DEFAULT_BASE):
-    if store is not None and endpoint is not None:
-        raise click.UsageError("give --store or --endpoint, not both")
-    if endpoint is not None:
-        from .endpoint import Endpoint
-
-        return Endpoint(endpoint, update_url, graph_store_url, base=base)
-    if store is None:
-        raise click.UsageError("say where the graph is: --store PATH or --endpoint URL "
-                               "(or set TROPEKG_STORE)")
-    from .store import GraphStore
-
-    return GraphStore(store, read_only=not write, base=base)
-
-
-def _fail(message: str, code: int = EXIT_USAGE):
-    click.echo(f"tropekg: error: {message}", err=True)
-    sys.exit(code)
-
-
 @cli.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @graph_options
@@ -229,7 +192,7 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
         graph = open_graph(store, endpoint, update_url, graph_store_url, write=True)
         report = graph.load(paths, prune=prune)
     except (StoreError, EndpointError) as e:
-        _fail(str(e))
+        fail(str(e))
     if not quiet:
         how = "bulk-loaded" if report.bulk else "loaded"
         click.echo(f"{how} {report.graphs_replaced} graphs ({report.quads} quads) from "
@@ -282,7 +245,7 @@ def query_show(name) -> None:
     try:
         q = get_query(name)
     except QueryError as e:
-        _fail(str(e))
+        fail(str(e))
     click.echo(q.text)
 
 
@@ -308,7 +271,7 @@ def _run_and_print(graph, text: str, bindings: dict, fmt: str) -> None:
         result = graph.run(text, bindings)
         click.echo(format_result(result, fmt, getattr(graph, "base", DEFAULT_BASE)))
     except (StoreError, EndpointError) as e:
-        _fail(str(e))
+        fail(str(e))
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
@@ -336,7 +299,7 @@ def query_run(name, params, store, endpoint, update_url, graph_store_url, fmt) -
         graph = open_graph(store, endpoint, update_url, graph_store_url)
         bindings = bind(q, _parse_params(params), getattr(graph, "base", DEFAULT_BASE))
     except (QueryError, StoreError, EndpointError) as e:
-        _fail(str(e))
+        fail(str(e))
     _run_and_print(graph, q.text, bindings, fmt)
 
 
@@ -363,7 +326,7 @@ def sparql_command(query, query_file, store, endpoint, update_url, graph_store_u
     try:
         graph = open_graph(store, endpoint, update_url, graph_store_url)
     except (StoreError, EndpointError) as e:
-        _fail(str(e))
+        fail(str(e))
     _run_and_print(graph, text, {}, fmt)
 
 
@@ -388,9 +351,9 @@ def serve_command(store, bind_address, writable) -> None:
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
-        _fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
+        fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
     if not Path(store).exists():
-        _fail(f"{store}: no store here (load one with tropekg load)")
+        fail(f"{store}: no store here (load one with tropekg load)")
     mode = "serve" if writable else "serve-read-only"
     click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
                f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
@@ -400,6 +363,11 @@ def serve_command(store, bind_address, writable) -> None:
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
+
+
+# The commands of later steps live in modules of their own.
+for _command in (analyze_command, path_command, export_command, viz_group):
+    cli.add_command(_command)
 
 
 def main() -> None:

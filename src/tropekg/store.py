@@ -19,7 +19,7 @@ from pyoxigraph import (
     parse, serialize,
 )
 
-from .build import OUTPUT_FILES, WANTED_GRAPH
+from .build import OUTPUT_FILES, WANTED_GRAPH, finish_commit
 from .mapping import DEFAULT_BASE
 from .queries import with_values
 from .results import Answer, Rows, Triples
@@ -50,6 +50,7 @@ def dataset_files(paths: Iterable[Path]) -> list[Path]:
     out = []
     for p in paths:
         if p.is_dir():
+            finish_commit(p)  # a build killed while putting its outputs in place is completed first
             nq = p / OUTPUT_FILES["nquads"]
             if not nq.is_file():
                 raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
