@@ -1,10 +1,26 @@
-"""Shared pytest configuration."""
+"""Shared test setup: the ``--regen-golden`` flag, and where the real-page corpus lives (with a skip
+when it is not there)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def pytest_addoption(parser):
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--regen-golden", action="store_true", default=False,
-        help="Rewrite tests/golden/*.trig from the current mapper (review the diff before committing).",
+        help="rewrite the golden files from the current output (then review the diff)",
     )
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The real page source in ``../shared/corpus`` (never copied into the repository)."""
+    if not (CORPUS / "Main").is_dir():
+        pytest.skip(f"real-page corpus not found at {CORPUS} (a checkout outside the shared setup)")
+    return CORPUS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from . import tree as N
@@ -55,8 +56,9 @@ _KEYWORDS = sorted(
 _KEYWORD_MODE = {kw.casefold(): mode for kw, mode in _KEYWORDS}
 _KW_ALT = "|".join(re.escape(kw) for kw, _ in _KEYWORDS)
 # "Averted in ...", "Totally and completely averted in ...", "Subverted:", "Played straight ..."
+# Used with .match, at the bullet's start or just after the work's name ("''Film/Foo'': Inverted.").
 _OPENING_MODE = re.compile(
-    r"^\W*(?:(?:[a-z]+ly|and|also|but|then|both|very|this\s+is|it'?s|is)\s+)*(" + _KW_ALT + r")\b",
+    r"\W*(?:(?:[a-z]+ly|and|also|but|then|both|very|this\s+is|it'?s|is)\s+)*(" + _KW_ALT + r")\b",
     re.IGNORECASE,
 )
 # "... in which this trope is inverted regularly", "The trope is played straight"
@@ -145,6 +147,9 @@ def _clean(text: str) -> str:
 def _mode_of(text: str, spans: list[_Span], subject: _Span | None) -> str | None:
     """The mode a bullet states, if it states one."""
     m = _OPENING_MODE.match(text)
+    if m is None and subject is not None and not text[: subject.start].strip():
+        # "''Film/Foo'': Averted." names the work first; the keyword opens what is said of it
+        m = _OPENING_MODE.match(text, subject.end)
     if m:
         return _KEYWORD_MODE[m.group(1).casefold()]
     first_end = _SENTENCE_END.search(text)
@@ -166,35 +171,37 @@ def _is_mode_page(title: Title) -> bool:
 # -- relations in prose ----------------------------------------------------------------------------
 
 def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
-    """(relation, link) for each link a relation phrase governs in this paragraph."""
+    """(relation, link) for each link a relation phrase governs in this paragraph: the nearest phrase
+    before the link, if no sentence ends between the two. Sorted positions and bisection keep this
+    linear-logarithmic in the paragraph's size (a paragraph may hold thousands of links)."""
     found: list[tuple[int, int, str]] = []  # phrase start, phrase end, relation
     for phrase in _PHRASES:
         for m in phrase.pattern.finditer(text):
-            if phrase.opening and not _OPENING_BEFORE.search(text, 0, m.start()):
+            # only the few characters before the phrase can make it an opening one
+            if phrase.opening and not _OPENING_BEFORE.search(text, max(0, m.start() - 80), m.start()):
                 continue
             found.append((m.start(), m.end(), phrase.relation))
     if not found:
         return []
-    found.sort()
-    # a phrase inside a longer one that starts earlier ("Sub-Trope of" within "Super-Trope ... of")
-    ends = [e.end() for e in _SENTENCE_END.finditer(text)] + [len(text)]
+    found.sort(key=lambda f: (f[1], f[0]))
+    phrase_ends = [end for _, end, _ in found]
+    nearest: list[tuple[int, int, str]] = []  # of the phrases ending by found[i]'s end, the last to start
+    for f in found:
+        nearest.append(f if not nearest or f[0] >= nearest[-1][0] else nearest[-1])
+    sentence_ends = [e.end() for e in _SENTENCE_END.finditer(text)]
     out: list[tuple[str, _Span]] = []
     for span in spans:
         if span.title.role != ROLE_TROPE or span.title.key in _RELATION_WORDS:
             continue
-        governing = None
-        for start, end, relation in found:
-            if end <= span.start + 1 and not _crosses_sentence(ends, end, span.start):
-                governing = relation  # the nearest phrase before the link wins
-            elif start >= span.start:
-                break
-        if governing is not None:
-            out.append((governing, span))
+        i = bisect_right(phrase_ends, span.start + 1) - 1
+        if i < 0:
+            continue
+        _, end, relation = nearest[i]
+        j = bisect_left(sentence_ends, end)
+        if j < len(sentence_ends) and sentence_ends[j] <= span.start:
+            continue  # the phrase's sentence ended before the link
+        out.append((relation, span))
     return out
-
-
-def _crosses_sentence(ends: list[int], phrase_end: int, link_start: int) -> bool:
-    return any(phrase_end <= e <= link_start for e in ends)
 
 
 # -- the page -----------------------------------------------------------------------------------------
@@ -292,19 +299,27 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
                 _, spans, _ = _flatten(ln.node.children)
                 works = [s for s in spans if s.title.role == ROLE_WORK]
                 if works:
-                    _add_unique(page.works, works[0].title)
+                    page.works.append(works[0].title)
     if page.kind == INDEX:
         listed = [ln for ln in lines if ln.in_index] or [ln for ln in body if ln.node.kind == N.BULLET]
         for ln in listed:
             for node in ln.node.walk():
                 if node.kind in (N.LINK, N.POTHOLE) and node.title != title:
-                    _add_unique(page.lists, node.title)
+                    page.lists.append(node.title)
+    # Lists are gathered with repeats and made unique once: a membership test per link would make
+    # a page with many distinct links quadratic.
+    for relation, titles in page.relations.items():
+        page.relations[relation] = _unique(titles)
+    page.mentions = _unique(page.mentions)
+    page.lists = _unique(page.lists)
+    page.creators = _unique(page.creators)
+    page.works = _unique(page.works)
     return page
 
 
-def _add_unique(items: list[Title], title: Title) -> None:
-    if title not in items:
-        items.append(title)
+def _unique(titles: list[Title]) -> list[Title]:
+    """Each title once, where it first appears (titles hash case-insensitively)."""
+    return list(dict.fromkeys(titles))
 
 
 def _read_head(page: Page, head: list[_Line]) -> None:
@@ -334,15 +349,15 @@ def _read_head(page: Page, head: list[_Line]) -> None:
         governed_ids = {id(span) for _, span in governed}
         for relation, span in governed:
             if span.title != page.title:
-                _add_unique(page.relations[relation], span.title)
+                page.relations[relation].append(span.title)
         for span in spans:
             if id(span) in governed_ids or span.title == page.title:
                 continue
             if span.title.key in _RELATION_WORDS:
                 continue
-            _add_unique(page.mentions, span.title)
+            page.mentions.append(span.title)
             if page.kind == WORK and span.title.role == ROLE_CREATOR:
-                _add_unique(page.creators, span.title)
+                page.creators.append(span.title)
     related = {t for titles in page.relations.values() for t in titles}
     page.mentions = [t for t in page.mentions if t not in related]
     if quote_lines:
@@ -369,7 +384,7 @@ def _trope_examples(page: Page, body: list[_Line]) -> None:
     for ln, parent, stack in _bullets(body):
         node = ln.node
         text, spans, spoiler = _flatten(node.children)
-        subject = _subject_work(spans, top_level=parent is None)
+        subject = _subject_work(text, spans, top_level=parent is None)
         work = subject.title if subject is not None else (parent.work if parent else None)
         if work is None:
             page.warnings.append(Warning(node.line, "example names no work"))
@@ -384,10 +399,11 @@ def _trope_examples(page: Page, body: list[_Line]) -> None:
         stack.append((node.depth, ex))
 
 
-def _subject_work(spans: list[_Span], top_level: bool) -> _Span | None:
+def _subject_work(text: str, spans: list[_Span], top_level: bool) -> _Span | None:
     """The work a bullet is about: the first link to a work page, preferring an italicised title.
     A top-level bullet whose only candidate is an italicised page outside the media namespaces
-    (old pages wrote ''DeathMerchant'') is about that page."""
+    (old pages wrote ''DeathMerchant'') or that the prose calls a work ("an issue of {{Superman}}")
+    is about that page."""
     works = [s for s in spans if s.title.role == ROLE_WORK]
     for s in works:
         if s.italic and not s.spoiler:
@@ -399,18 +415,26 @@ def _subject_work(spans: list[_Span], top_level: bool) -> _Span | None:
         return works[0]
     if top_level:
         for s in spans:
-            if s.whole_italic and not s.spoiler and s.title.role == ROLE_TROPE and not _is_mode_page(s.title):
+            if s.spoiler or s.title.role != ROLE_TROPE or _is_mode_page(s.title):
+                continue
+            if s.whole_italic or _NAMED_AS_WORK.search(text, max(0, s.start - 40), s.start):
                 return s
     return None
 
 
+# "an issue of X", "the first episode of X": words that make the link after them a work's name.
+_NAMED_AS_WORK = re.compile(
+    r"\b(?:issue|episode|volume|chapter|season|installment|novel|film|movie|game|comic|strip)s?"
+    r"\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _mentions(spans: list[_Span], exclude: set) -> list[Title]:
-    out: list[Title] = []
-    for s in spans:
-        if s.title in exclude or _is_mode_page(s.title) or s.title.key in _RELATION_WORDS:
-            continue
-        _add_unique(out, s.title)
-    return out
+    return _unique([
+        s.title for s in spans
+        if not (s.title in exclude or _is_mode_page(s.title) or s.title.key in _RELATION_WORDS)
+    ])
 
 
 _TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")

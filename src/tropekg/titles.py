@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .resources import data_path
@@ -66,13 +66,13 @@ class Title:
 
     namespace: str
     name: str
+    key: str = field(init=False, repr=False, compare=False)  # the case-insensitive identity
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}".casefold())
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}"
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}".casefold()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Title) and self.key == other.key

@@ -3,7 +3,8 @@
 Blocks (folders, index lists) hold line nodes (paragraph, bullet, header, indent, rule); line nodes hold
 inline nodes (text, links, potholes, spoilers, notes, formatting). Every node keeps its source line.
 Broken markup never raises: an unclosed construct is closed where it must be (inline ones at the end of
-their line, blocks at the end of the page) and a warning with the line number says so.
+their line, blocks at the end of the page) and a warning with the line number says so; openers nested
+deeper than :data:`MAX_NESTING` are ignored, with a warning.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ CONTAINER = "container"    # [[name: ...]] for any other name (quoteright, capti
 _FORMATTING = {T.ITALIC: ITALIC, T.BOLD: BOLD, T.MONO: MONO}
 _BRACKETED = {POTHOLE, EXTERNAL, SPOILER, STRIKE, CONTAINER, FOLDER_TITLE, "labelnote-title"}
 _LINE_KINDS = {T.BULLET: BULLET, T.HEADER: HEADER, T.INDENT: INDENT}
+# Real pages nest a handful of constructs. The cap keeps the tree, and every recursive walk over it,
+# shallow on pathological input such as 100,000 unclosed "[[Foo " or "[[index]]" on one page.
+MAX_NESTING = 100
 
 
 @dataclass(slots=True, eq=False)
@@ -112,6 +116,7 @@ class _Builder:
         self.blocks: list[Node] = [self.root]     # open block containers
         self.inline: list[Node] = []              # open inline containers, line node first
         self.warnings: list[Warning_] = []
+        self.too_deep_line = 0                    # the line last warned about nesting past the cap
 
     def warn(self, line: int, message: str) -> None:
         self.warnings.append(Warning_(line, message))
@@ -143,9 +148,26 @@ class _Builder:
         self.ensure_line(node.line)
         self.inline[-1].children.append(node)
 
+    def link(self, tok: T.Token) -> None:
+        """A bare link, or its shown text inside a [[pothole ...]]: a link's text holds no other link."""
+        if any(node.kind in (POTHOLE, EXTERNAL) for node in self.inline):
+            self.add(Node(TEXT, tok.line, value=tok.label if tok.label is not None else tok.value))
+        else:
+            self.add(Node(LINK, tok.line, value=tok.label, title=tok.title))
+
     def push(self, node: Node) -> None:
+        if len(self.inline) > MAX_NESTING:
+            self.too_deep(node.line, _opener(node))
+            return
         self.add(node)
         self.inline.append(node)
+
+    def too_deep(self, line: int, what: str) -> None:
+        """Past the nesting cap an opener is ignored; one warning per line says so."""
+        if self.too_deep_line != line:
+            self.too_deep_line = line
+            self.warn(line, f"markup nested more than {MAX_NESTING} deep; ignoring {what} and "
+                            f"further openers on line {line}")
 
     def toggle(self, kind: str, line: int) -> None:
         """''italic'', '''bold''' and @@mono@@: close the innermost open one of this kind, or open."""
@@ -159,6 +181,15 @@ class _Builder:
             if node.kind in _BRACKETED or node.kind == NOTE:
                 break  # formatting does not close across a bracket
         self.push(Node(kind, line))
+
+    def toggle_bold_italic(self, line: int) -> None:
+        """''''' closes the innermost of the two first, so '''''x''''' nests properly."""
+        if len(self.inline) > 1 and self.inline[-1].kind == ITALIC:
+            self.toggle(ITALIC, line)
+            self.toggle(BOLD, line)
+        else:
+            self.toggle(BOLD, line)
+            self.toggle(ITALIC, line)
 
     def close_bracket(self, line: int) -> None:
         for i in range(len(self.inline) - 1, 0, -1):
@@ -182,9 +213,9 @@ class _Builder:
         if node.kind == "labelnote-title":
             self.push(Node(NOTE, node.line, value=plain_text(node.children).strip()))
             return
-        if line_node is not None and line_node.kind == PARAGRAPH and not line_node.children:
-            if line_node in self.blocks[-1].children:
-                self.blocks[-1].children.remove(line_node)
+        if (line_node is not None and line_node.kind == PARAGRAPH and not line_node.children
+                and line_node in self.blocks[-1].children):
+            self.blocks[-1].children.remove(line_node)
         self.close_folder(node.line, implicit=True)
         folder = Node(FOLDER, node.line, value=plain_text(node.children).strip())
         # the title's own nodes stay in the tree (its links are links) as the folder's first child
@@ -213,10 +244,14 @@ class _Builder:
         line = tok.line
         if name == "index":
             self.end_line(line)
+            if len(self.blocks) > MAX_NESTING:
+                self.too_deep(line, "[[index]]")
+                return
             node = Node(INDEX, line)
             self.blocks[-1].children.append(node)
             self.blocks.append(node)
         elif name == "/index":
+            self.end_line(line)  # text after the closer is outside the block
             for i in range(len(self.blocks) - 1, 0, -1):
                 if self.blocks[i].kind == INDEX:
                     del self.blocks[i:]
@@ -224,6 +259,7 @@ class _Builder:
             else:
                 self.warn(line, "stray [[/index]] with no index open")
         elif name == "/folder":
+            self.end_line(line)
             self.close_folder(line)
         elif name == "note":
             self.push(Node(NOTE, line))
@@ -263,15 +299,21 @@ class _Builder:
         return self.root
 
 
-def _describe(node: Node) -> str:
-    names = {
-        POTHOLE: "[[ link", EXTERNAL: "[[ external link", SPOILER: "[[spoiler:", STRIKE: "[[strike:",
-        ITALIC: "'' italics", BOLD: "''' bold", MONO: "@@ monospace", NOTE: "[[note]]",
-        FOLDER_TITLE: "[[folder:", "labelnote-title": "[[labelnote:",
-    }
+_OPENER_NAMES = {
+    POTHOLE: "[[ link", EXTERNAL: "[[ external link", SPOILER: "[[spoiler:", STRIKE: "[[strike:",
+    ITALIC: "'' italics", BOLD: "''' bold", MONO: "@@ monospace", NOTE: "[[note]]",
+    FOLDER_TITLE: "[[folder:", "labelnote-title": "[[labelnote:",
+}
+
+
+def _opener(node: Node) -> str:
     if node.kind == CONTAINER:
         return f"[[{node.value}:"
-    return names.get(node.kind, node.kind) + f" opened on line {node.line}"
+    return _OPENER_NAMES.get(node.kind, node.kind)
+
+
+def _describe(node: Node) -> str:
+    return f"{_opener(node)} opened on line {node.line}"
 
 
 def build(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
@@ -284,11 +326,13 @@ def build(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
         if kind == T.TEXT:
             b.add(Node(TEXT, line, value=tok.value))
         elif kind == T.LINK:
-            b.add(Node(LINK, line, value=tok.label, title=tok.title))
+            b.link(tok)
         elif kind == T.EOL:
             b.end_line(line)
         elif kind in _FORMATTING:
             b.toggle(_FORMATTING[kind], line)
+        elif kind == T.BOLD_ITALIC:
+            b.toggle_bold_italic(line)
         elif kind == T.POTHOLE:
             b.push(Node(POTHOLE, line, title=tok.title, value=tok.value))
         elif kind == T.CLOSE:
