@@ -70,6 +70,9 @@ def test_builds_killed_at_random_points_lose_nothing(tmp_path):
         if proc.returncode == 0:  # a finished build leaves nothing behind, stale folders included
             assert not [p for p in out.iterdir() if p.name.startswith((".staging", ".commit"))]
     assert kills >= 3, "the kills should land while builds run"
+    time.sleep(1.5)  # the workers of killed builds notice and end
+    leftovers = subprocess.run(["pgrep", "-f", f"build {pages} -o {out}"], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", "workers of a killed build outlived it"
     subprocess.run([sys.executable, "-m", "tropekg.cli", "build", str(pages), "-o", str(out), "-q"],
                    env=ENV, check=True)
     assert (out / OUTPUT_FILES["nquads"]).read_bytes() == expected

@@ -341,6 +341,20 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     return new if rank(new) < rank(old) else old
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end when the build that started it is gone (killed, say), instead of waiting
+    forever on a queue its sibling workers keep open."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], jobs: int,
              cache_dir: Path | None) -> Iterator[PageResult]:
     tasks = [(src, base, formats, cache_dir) for src in sources]
@@ -348,7 +362,7 @@ def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], job
         yield from map(_map_task, tasks)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_map_task, tasks, chunksize=chunk)
 
 
