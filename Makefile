@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tropekg parse --summary examples/pages/*/*.txt
-	$(BIN)/tropekg build examples/pages -o out
+	$(BIN)/tropekg build examples/pages -o out --validate
 	$(BIN)/tropekg load out --store out/kg.store --prune
 	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
@@ -46,8 +46,16 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
+# The benchmarks: the whole-wiki size by default (tens of minutes), --quick for a smoke run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py
+	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/validate_scale.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/parse_scaling.py --quick
+	$(BIN)/python benchmarks/bench.py --quick
+	$(BIN)/python benchmarks/validate_scale.py --quick
 
 # pyLODE quirks worked around here: 3.4.1 cannot import when installed from a wheel (its
 # version.py reads a pyproject.toml that is not shipped), so pylode.version is stubbed; OntPub

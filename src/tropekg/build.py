@@ -355,15 +355,48 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _cached_keys(sources: list[SourceFile], base: str, formats: tuple[str, ...],
+                 cache_dir: Path) -> list[str | None]:
+    """For each page, its cache key when a cache entry exists for it (else None)."""
+    keys: list[str | None] = []
+    for src in sources:
+        try:
+            key = cache_key(src.path.read_bytes(), src, base, formats)
+        except OSError:
+            keys.append(None)
+            continue
+        keys.append(key if _cache_path(cache_dir, key).is_file() else None)
+    return keys
+
+
 def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], jobs: int,
              cache_dir: Path | None) -> Iterator[PageResult]:
-    tasks = [(src, base, formats, cache_dir) for src in sources]
-    if jobs <= 1 or len(tasks) < 8:
-        yield from map(_map_task, tasks)
-        return
-    chunk = max(1, min(64, len(tasks) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
-        yield from pool.map(_map_task, tasks, chunksize=chunk)
+    """Each page's result, in the order of ``sources``. Pages found in the cache are read here;
+    only the others go to the worker pool, so a rebuild after a small change moves little data
+    between processes."""
+    keys = _cached_keys(sources, base, formats, cache_dir) if cache_dir is not None else [None] * len(sources)
+    todo = [(src, base, formats, cache_dir) for src, key in zip(sources, keys) if key is None]
+    if jobs <= 1 or len(todo) < 8:
+        computed: Iterator[PageResult] = map(_map_task, todo)
+        pool = None
+    else:
+        chunk = max(1, min(64, len(todo) // (jobs * 8)))
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        computed = pool.map(_map_task, todo, chunksize=chunk)
+    try:
+        for src, key in zip(sources, keys):
+            if key is None:
+                yield next(computed)
+                continue
+            cached = _cache_read(_cache_path(cache_dir, key))
+            if cached is None:  # damaged since we looked: parse it here
+                yield map_page(src, base, formats, cache_dir)
+                continue
+            cached.cache_key = key
+            yield cached
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def build(

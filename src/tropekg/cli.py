@@ -25,8 +25,8 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     open_graph,
 )
 from .cli_common import title_option as _title_option
-
-_fail = fail  # the name cli_validate imports
+from .cli_synth import synth_command
+from .cli_validate import validate_command
 from .mapping import DEFAULT_BASE
 from .parse import parse_source
 from .source import PageError, decode, read, title_from_path
@@ -106,7 +106,9 @@ def parse(files: tuple[str, ...], title: str | None, summary: bool) -> None:
 @click.option("--no-cache", is_flag=True,
               help="Parse every page again (by default, pages unchanged since the last build into OUT "
                    "are taken from OUT/.cache).")
-def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache) -> None:
+@click.option("--validate", "then_validate", is_flag=True,
+              help="Validate the build with the SHACL shapes; exit 1 on violations.")
+def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, then_validate) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
@@ -114,11 +116,13 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache) -
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
     JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
 
-    Exit codes: 0 ok; 2 usage or input error; 3 built, but some pages failed (see the report).
+    Exit codes: 0 ok; 1 --validate found violations; 2 usage or input error; 3 built, but some
+    pages failed (see the report).
 
     \b
     Examples:
       tropekg build examples/pages -o out
+      tropekg build examples/pages -o out --validate
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
     """
     given = _title_option(title)
@@ -143,15 +147,26 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache) -
         if bar is not None:
             bar.render_finish()
     if not quiet:
-        click.echo(format_report(report))
+        click.echo(format_build_report(report))
     for failure in report.failed:
         where = f"{failure['path']}:{failure['line']}" if failure.get("line") else failure["path"]
         click.echo(f"tropekg: page failed: {where}: {failure['reason']}", err=True)
+    if then_validate:
+        from .validate import ValidationError, format_report, validate_build
+
+        try:
+            checked = validate_build(out_dir, jobs=jobs, base=base)
+        except ValidationError as e:
+            fail(str(e))
+        if not quiet or not checked.conforms:
+            click.echo(format_report(checked, "text", min_severity="warning", limit=20))
+        if not checked.conforms:
+            sys.exit(1)
     if report.failed:
         sys.exit(EXIT_PAGES_FAILED)
 
 
-def format_report(report) -> str:
+def format_build_report(report) -> str:
     kinds = ", ".join(f"{n} {kind}" for kind, n in report.kinds.items()) or "none"
     lines = [
         f"pages read:    {report.pages} ({kinds}); {report.cached} unchanged, taken from the cache",
@@ -366,7 +381,8 @@ def serve_command(store, bind_address, writable) -> None:
 
 
 # The commands of later steps live in modules of their own.
-for _command in (analyze_command, path_command, export_command, viz_group):
+for _command in (validate_command, analyze_command, path_command, export_command, viz_group,
+                 synth_command):
     cli.add_command(_command)
 
 
