@@ -22,6 +22,9 @@ demo: $(STAMP)
 	$(BIN)/tropekg load out --store out/kg.store --prune
 	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
+	$(BIN)/tropekg analyze --store out/kg.store --top 5
+	$(BIN)/tropekg viz hierarchy --store out/kg.store -o out/hierarchy.html
+	@echo "open out/hierarchy.html in a browser to explore the hierarchy"
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_DEPS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
