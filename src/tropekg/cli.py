@@ -23,6 +23,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     fail,
     graph_options,
     open_graph,
+    page_progress,
 )
 from .cli_common import title_option as _title_option
 from .cli_synth import synth_command
@@ -128,24 +129,12 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, t
     given = _title_option(title)
     if given is not None and (len(paths) != 1 or not paths[0].is_file()):
         raise click.UsageError("--title names one page; give one FILE with it")
-    bar = None
-    if not quiet and sys.stderr.isatty():
-        bar = click.progressbar(length=1, label="pages", file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.length = total
-            bar.update(1)
-
     try:
-        report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
-                       progress=progress, cache=not no_cache)
+        with page_progress(quiet) as progress:
+            report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
+                           progress=progress, cache=not no_cache)
     except BuildError as e:
-        click.echo(f"tropekg: error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
-    finally:
-        if bar is not None:
-            bar.render_finish()
+        fail(str(e))
     if not quiet:
         click.echo(format_build_report(report))
     for failure in report.failed:

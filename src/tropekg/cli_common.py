@@ -7,6 +7,8 @@ Kept apart from :mod:`tropekg.cli` so that the command modules of later steps (`
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -59,3 +61,22 @@ def open_graph(store, endpoint, update_url, graph_store_url, *, write: bool = Fa
 def fail(message: str, code: int = EXIT_USAGE):
     click.echo(f"tropekg: error: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def page_progress(quiet: bool, label: str = "pages") -> Iterator[Callable[[int, int], None]]:
+    """A progress callback ``(done, total)`` drawing a bar on stderr when it is a terminal."""
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        bar = click.progressbar(length=1, label=label, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(1)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.render_finish()

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from .cli_common import fail, page_progress
 from .synth import STATS_FILE, SynthError, generate
-
-EXIT_USAGE = 2
 
 
 @click.command("synth")
@@ -40,23 +38,11 @@ def synth_command(tropes: int, works: int, seed: int, out_dir: Path, quiet: bool
       tropekg synth --tropes 300 --works 200 --seed 1 -o /tmp/synth
       tropekg synth -o corpus/ && tropekg build corpus/ -o out --jobs 2
     """
-    bar = None
-    if not quiet and sys.stderr.isatty():
-        bar = click.progressbar(length=1, label="pages", file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.length = total
-            bar.update(1)
-
     try:
-        stats = generate(out_dir, tropes, works, seed, progress=progress)
+        with page_progress(quiet) as progress:
+            stats = generate(out_dir, tropes, works, seed, progress=progress)
     except SynthError as e:
-        click.echo(f"tropekg: error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
-    finally:
-        if bar is not None:
-            bar.render_finish()
+        fail(str(e))
     if not quiet:
         click.echo(stats.summary())
         click.echo(f"wrote {out_dir} (statistics in {out_dir / STATS_FILE})")
