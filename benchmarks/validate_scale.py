@@ -172,6 +172,7 @@ def main() -> None:
             corpus = simple_corpus(HERE / "corpus" / f"simple-tropes{args.tropes}", args.tropes)
     work = HERE / "work" / "validate" / corpus.name  # one folder per corpus: runs do not collide
     work.mkdir(parents=True, exist_ok=True)
+    (HERE / "work" / ".gitignore").write_text("*\n")  # builds of millions of statements
     print(f"corpus: {corpus}", flush=True)
     out = work / "build"
     built = build(corpus, out, args.jobs)

@@ -209,7 +209,10 @@ relations.predicates = tuple(  # type: ignore[attr-defined]
 
 def index_lists(ctx: _Context) -> None:
     for title in ctx.page.lists:
-        ctx.add(ctx.subject, tk.lists, ctx.typed(title, linked_class(title)))
+        listed = ctx.typed(title, linked_class(title))
+        if title.role == ROLE_WORK:
+            ctx.add(listed, RDF_TYPE, tk.Work)  # a medium class alone would not say it is a work
+        ctx.add(ctx.subject, tk.lists, listed)
 
 
 index_lists.predicates = ("tk:lists",)  # type: ignore[attr-defined]
