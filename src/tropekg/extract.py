@@ -183,6 +183,13 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
             found.append((m.start(), m.end(), phrase.relation))
     if not found:
         return []
+    # "Compare [[X to be sure]]": the phrase's optional "to"/"with" may be the first word of a
+    # link's shown text; the phrase then ends where that link starts, and governs it.
+    starts = [s.start for s in spans]
+    for k, (start, end, relation) in enumerate(found):
+        i = bisect_right(starts, start)
+        if i < len(spans) and spans[i].start < end < spans[i].end:
+            found[k] = (start, spans[i].start, relation)
     found.sort(key=lambda f: (f[1], f[0]))
     phrase_ends = [end for _, end, _ in found]
     nearest: list[tuple[int, int, str]] = []  # of the phrases ending by found[i]'s end, the last to start

@@ -17,7 +17,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import math
 import random
 import shutil
 import time
@@ -329,8 +328,6 @@ class _Names:
     def index(self) -> str:
         c = self.rng.choice
         return self._take(lambda: c(ADJECTIVES) + c(NOUNS), suffix="Tropes")
-
-
 
 
 # -- the corpus plan -----------------------------------------------------------------------------
@@ -1062,8 +1059,3 @@ def _samples(plan: _Plan, writer: _Writer) -> dict[str, str]:
         "deep_trope": f"Main/{plan.tropes[deepest]}",
         "search": first_word,
     }
-
-
-def expected_mode_share() -> float:
-    """The share of examples the generator states a mode for, on average."""
-    return math.fsum(rate for _, rate in MODE_RATES)
