@@ -155,3 +155,18 @@ def test_a_second_build_into_the_same_folder_is_refused_while_one_runs(tmp_path)
         holder.kill()
         holder.wait()
     build([EXAMPLES], out, jobs=1)  # and once it is gone, the build runs
+
+
+def test_validate_and_export_make_no_network_access(tmp_path):
+    from tropekg.store import GraphStore
+
+    out = tmp_path / "out"
+    build([EXAMPLES], out, jobs=1)
+    GraphStore(tmp_path / "kg").load([out])
+    for args in (["validate", str(out), "--jobs", "1"],
+                 ["export", "--store", str(tmp_path / "kg"), "-o", str(tmp_path / "kg.jsonld")],
+                 ["export", "--store", str(tmp_path / "kg"), "--view", "hierarchy", "-o", str(tmp_path / "h.graphml")]):
+        result = subprocess.run([sys.executable, "-c", NO_NETWORK, *args], env=ENV, capture_output=True, text=True)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "network access attempted" not in result.stderr
+    assert (tmp_path / "kg.jsonld").stat().st_size > 1000
