@@ -424,3 +424,18 @@ def test_a_build_where_every_page_fails_keeps_the_previous_outputs(tmp_path):
     with pytest.raises(BuildError, match="no page could be built"):
         build([tmp_path / "bad"], out, jobs=1)
     assert _snapshot(out) == before
+
+
+# -- one page, however a link spells it ------------------------------------------------------------------
+
+def test_links_take_the_spelling_of_the_page_that_describes_them(tmp_path):
+    pages = tmp_path / "pages" / "Main"
+    pages.mkdir(parents=True)
+    (pages / "CallOfDutyFan.txt").write_text("A trope about fans. See also TheHero.\n")
+    (pages / "LinkingTrope.txt").write_text("A SubTrope of CallofDutyFan. Compare TheHeroFan.\n")
+    out = tmp_path / "out"
+    build([tmp_path / "pages"], out, jobs=1)
+    text = (out / OUTPUT_FILES["nquads"]).read_text()
+    assert "resource/Main/CallOfDutyFan>" in text
+    assert "resource/Main/CallofDutyFan>" not in text  # the link's own spelling is not an IRI
+    assert "resource/Main/TheHeroFan>" in text  # a page with no file keeps its written spelling

@@ -192,9 +192,9 @@ def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, b
 _CACHE_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
 
 
-def cache_key(data: bytes, src: SourceFile, base: str, formats: tuple[str, ...]) -> str:
+def cache_key(data: bytes, src: SourceFile, base: str, formats: tuple[str, ...], spellings: str = "") -> str:
     h = hashlib.sha256()
-    for part in (__version__, base, str(src.title), src.relative, ",".join(sorted(formats))):
+    for part in (__version__, base, str(src.title), src.relative, ",".join(sorted(formats)), spellings):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)
     return h.hexdigest()
@@ -235,7 +235,7 @@ def _cache_write(path: Path, result: PageResult) -> None:
 
 
 def map_page(src: SourceFile, base: str, formats: tuple[str, ...] = FORMATS,
-             cache_dir: Path | None = None) -> PageResult:
+             cache_dir: Path | None = None, spellings: str = "") -> PageResult:
     """Read, parse, map and serialise one page. Never raises for a bad page: the result carries
     the error."""
     result = PageResult(title=str(src.title))
@@ -245,7 +245,7 @@ def map_page(src: SourceFile, base: str, formats: tuple[str, ...] = FORMATS,
         result.error = {"path": str(src.path), "line": None, "reason": f"cannot read: {e.strerror or e}"}
         return result
     if cache_dir is not None:
-        key = cache_key(data, src, base, formats)
+        key = cache_key(data, src, base, formats, spellings)
         cached = _cache_read(_cache_path(cache_dir, key))
         if cached is not None:
             cached.cache_key = key
@@ -272,7 +272,7 @@ def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str,
                    formats: tuple[str, ...]) -> None:
     page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
     prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
-    iris = IriScheme(base)
+    iris = IriScheme(base, _SPELLINGS)
     quads = page_quads(page, prov, iris)
     _serialise(result, quads, iris.resource(page.title), base, formats)
     result.kind = page.kind
@@ -280,6 +280,19 @@ def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str,
     result.examples = len(page.examples)
     result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
     result.references = [(t.key, str(t), cls) for t, cls in referenced(page)]
+
+
+# The spelling of every page of the build (title key -> page name), set once per process: in the
+# main process, and in each pool worker by its initializer, rather than sent with every page.
+_SPELLINGS: dict[str, str] = {}
+
+
+def spellings_of(sources: list[SourceFile]) -> tuple[dict[str, str], str]:
+    """The build's page spellings and a digest of them (part of every cache key: a page's IRIs for
+    its links depend on how the linked pages are spelt)."""
+    table = {src.title.key: src.title.name for src in sources}
+    digest = hashlib.sha256("\n".join(f"{k}\t{v}" for k, v in sorted(table.items())).encode()).hexdigest()
+    return table, digest
 
 
 def _map_task(args: tuple) -> PageResult:
@@ -341,11 +354,14 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     return new if rank(new) < rank(old) else old
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a worker: end when the build that started it is gone (killed, say), instead of waiting
-    forever on a queue its sibling workers keep open."""
+def _init_worker(parent: int, spellings: dict[str, str]) -> None:
+    """In a worker: take the build's page spellings, and end when the build that started it is
+    gone (killed, say) instead of waiting forever on a queue its sibling workers keep open."""
     import threading
     import time
+
+    _SPELLINGS.clear()
+    _SPELLINGS.update(spellings)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -356,12 +372,12 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _cached_keys(sources: list[SourceFile], base: str, formats: tuple[str, ...],
-                 cache_dir: Path) -> list[str | None]:
+                 cache_dir: Path, spellings: str) -> list[str | None]:
     """For each page, its cache key when a cache entry exists for it (else None)."""
     keys: list[str | None] = []
     for src in sources:
         try:
-            key = cache_key(src.path.read_bytes(), src, base, formats)
+            key = cache_key(src.path.read_bytes(), src, base, formats, spellings)
         except OSError:
             keys.append(None)
             continue
@@ -374,14 +390,18 @@ def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], job
     """Each page's result, in the order of ``sources``. Pages found in the cache are read here;
     only the others go to the worker pool, so a rebuild after a small change moves little data
     between processes."""
-    keys = _cached_keys(sources, base, formats, cache_dir) if cache_dir is not None else [None] * len(sources)
-    todo = [(src, base, formats, cache_dir) for src, key in zip(sources, keys) if key is None]
+    table, digest = spellings_of(sources)
+    _SPELLINGS.clear()
+    _SPELLINGS.update(table)
+    keys = (_cached_keys(sources, base, formats, cache_dir, digest) if cache_dir is not None
+            else [None] * len(sources))
+    todo = [(src, base, formats, cache_dir, digest) for src, key in zip(sources, keys) if key is None]
     if jobs <= 1 or len(todo) < 8:
         computed: Iterator[PageResult] = map(_map_task, todo)
         pool = None
     else:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(), table))
         computed = pool.map(_map_task, todo, chunksize=chunk)
     try:
         for src, key in zip(sources, keys):
@@ -390,7 +410,7 @@ def _results(sources: list[SourceFile], base: str, formats: tuple[str, ...], job
                 continue
             cached = _cache_read(_cache_path(cache_dir, key))
             if cached is None:  # damaged since we looked: parse it here
-                yield map_page(src, base, formats, cache_dir)
+                yield map_page(src, base, formats, cache_dir, digest)
                 continue
             cached.cache_key = key
             yield cached

@@ -84,19 +84,27 @@ class IriScheme:
     """How titles become IRIs: ``{base}resource/{Namespace}/{PageName}`` and ``{base}graph/...``."""
 
     base: str = DEFAULT_BASE
+    # Page identity is case-insensitive: a link spelt CallofDuty and a page file CallOfDuty are one
+    # page. ``spellings`` maps a title's key to the spelling of the page that describes it (the
+    # corpus's own file names), so every link to it gets the same IRI.
+    spellings: dict[str, str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
             object.__setattr__(self, "base", self.base + "/")
 
+    def _path(self, title: Title) -> str:
+        name = self.spellings.get(title.key, title.name) if self.spellings else title.name
+        return f"{title.namespace}/{name}"
+
     def resource(self, title: Title) -> NamedNode:
-        return NamedNode(f"{self.base}resource/{title.namespace}/{title.name}")
+        return NamedNode(f"{self.base}resource/{self._path(title)}")
 
     def graph(self, title: Title) -> NamedNode:
-        return NamedNode(f"{self.base}graph/{title.namespace}/{title.name}")
+        return NamedNode(f"{self.base}graph/{self._path(title)}")
 
     def example(self, page: Title, key: str) -> NamedNode:
-        return NamedNode(f"{self.base}resource/{page.namespace}/{page.name}/example/{key}")
+        return NamedNode(f"{self.base}resource/{self._path(page)}/example/{key}")
 
 
 @dataclass(frozen=True, slots=True)
