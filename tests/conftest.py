@@ -24,3 +24,14 @@ def corpus() -> Path:
     if not (CORPUS / "Main").is_dir():
         pytest.skip(f"real-page corpus not found at {CORPUS} (a checkout outside the shared setup)")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """examples/pages built once for the session (modules may define their own ``built``)."""
+    from tropekg.build import build
+
+    out = tmp_path_factory.mktemp("built-examples")
+    report = build([Path(__file__).resolve().parents[1] / "examples" / "pages"], out, jobs=1)
+    assert not report.failed
+    return out

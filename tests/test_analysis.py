@@ -23,7 +23,6 @@ from tropekg.analysis import (
     related_graph,
     trope_path,
 )
-from tropekg.build import build
 from tropekg.cli_analysis import analyze_command, path_command
 from tropekg.store import GraphStore
 
@@ -143,14 +142,6 @@ def planted_store() -> GraphStore:
 @pytest.fixture(scope="module")
 def planted_report(planted_store):
     return analyze(planted_store)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("built")
-    report = build([ROOT / "examples" / "pages"], out, jobs=1)
-    assert not report.failed
-    return out
 
 
 @pytest.fixture(scope="module")

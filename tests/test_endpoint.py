@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal
 
-from tropekg.build import build
 from tropekg.cli import cli
 from tropekg.endpoint import Endpoint, EndpointError, redact
 from tropekg.queries import Param, SavedQuery, bind, load_queries
@@ -19,14 +18,6 @@ from tropekg.store import GraphStore
 from .sparql_server import oxigraph_server
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("built")
-    report = build([ROOT / "examples" / "pages"], out, jobs=1)
-    assert not report.failed
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +122,7 @@ def test_credentials_never_appear_in_output(monkeypatch):
 
 def test_an_interrupted_load_names_what_is_missing_and_a_rerun_finishes(server, built, tmp_path):
     fresh = Endpoint(server.query_url, server.update_url, server.graph_store_url)
-    fresh.run  # same server; clear it first
-    fresh.update("DROP ALL")
+    fresh.update("DROP ALL")  # the shared server, cleared for this test
     calls = {"n": 0}
     real = fresh._graph_request
 
@@ -160,7 +150,40 @@ def test_cli_runs_a_saved_query_against_the_endpoint(remote, server):
     assert "https://w3id.org/tropekg/resource/Main/ThouShaltNotKill" in result.output
 
 
-def test_the_server_process_is_ours_and_listens_on_loopback(server):
-    assert server.query_url.startswith("http://127.0.0.1:")
-    assert isinstance(server.pid, int)
-    NamedNode(server.query_url)
+def test_serve_is_read_only_and_answers_on_loopback(built, tmp_path):
+    """tropekg serve: Oxigraph's server over the store, bound to 127.0.0.1, refusing updates."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from .sparql_server import _free_port
+
+    store = tmp_path / "kg"
+    GraphStore(store).load([built])
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tropekg.cli", "serve", "--store", str(store),
+                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        query = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        for _ in range(100):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/query?query={query}", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"tropekg serve did not answer: {proc.stderr.read(500)!r}")
+        assert b'"n"' in body  # the union of the page graphs answers
+        update = urllib.request.Request(f"http://127.0.0.1:{port}/update", data=b"update=DROP%20ALL",
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(update, timeout=5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    left = subprocess.run(["pgrep", "-f", f"--location {store}"], capture_output=True, text=True, check=False).stdout
+    assert left.strip() == "", "stopping tropekg serve by its PID left the server running"
+    assert len(GraphStore(store, read_only=True)) > 1000  # the refused update changed nothing

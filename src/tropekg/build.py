@@ -30,8 +30,16 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, seria
 from . import __version__
 from .export import JSONLD_FOOTER, jsonld_header, jsonld_nodes, prefixes_for
 from .mapping import (
-    DEFAULT_BASE, FOAF_IS_PRIMARY_TOPIC_OF, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL, IriScheme,
-    Provenance, page_quads, referenced, tk,
+    DEFAULT_BASE,
+    FOAF_IS_PRIMARY_TOPIC_OF,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS_PREF_LABEL,
+    IriScheme,
+    Provenance,
+    page_quads,
+    referenced,
+    tk,
 )
 from .parse import parse_source
 from .source import BACKUP_SUFFIX, PageError, decode, is_backup, title_from_path
@@ -229,8 +237,7 @@ def _cache_write(path: Path, result: PageResult) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     with open(tmp, "wb") as f:
         f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n")
-        for block in result.blocks.values():
-            f.write(block)
+        f.writelines(result.blocks.values())
     os.replace(tmp, path)
 
 
@@ -374,6 +381,8 @@ def _init_worker(parent: int, spellings: dict[str, str]) -> None:
 def _cached_keys(sources: list[SourceFile], base: str, formats: tuple[str, ...],
                  cache_dir: Path, spellings: str) -> list[str | None]:
     """For each page, its cache key when a cache entry exists for it (else None)."""
+    if not cache_dir.is_dir():  # a first build: no need to read and hash every page here
+        return [None] * len(sources)
     keys: list[str | None] = []
     for src in sources:
         try:

@@ -351,7 +351,6 @@ def serve_command(store, bind_address, writable) -> None:
       tropekg serve --store kg.store
     """
     import shutil
-    import subprocess
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
@@ -361,12 +360,9 @@ def serve_command(store, bind_address, writable) -> None:
     mode = "serve" if writable else "serve-read-only"
     click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
                f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
-    try:
-        code = subprocess.call([exe, mode, "--location", str(store), "--bind", bind_address,
-                                "--union-default-graph"])
-    except KeyboardInterrupt:
-        code = 0
-    sys.exit(code)
+    sys.stderr.flush()
+    # become the server (exec), so that stopping this process by its PID stops the server too
+    os.execv(exe, [exe, mode, "--location", str(store), "--bind", bind_address, "--union-default-graph"])
 
 
 # The commands of later steps live in modules of their own.

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import IO
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Store
 
 from .resources import context_path
 
@@ -42,10 +42,6 @@ def prefixes_for(base: str) -> dict[str, str]:
     out["tkr"] = f"{base}resource/"
     out["tkg"] = f"{base}graph/"
     return out
-
-
-def write_turtle(store: Store, out: IO[bytes], base: str) -> None:
-    store.dump(out, RdfFormat.TURTLE, from_graph=DefaultGraph(), prefixes=prefixes_for(base))
 
 
 @lru_cache(maxsize=1)
