@@ -26,6 +26,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     page_progress,
 )
 from .cli_common import title_option as _title_option
+from .cli_serve import serve_command
 from .cli_synth import synth_command
 from .cli_validate import validate_command
 from .mapping import DEFAULT_BASE
@@ -334,40 +335,9 @@ def sparql_command(query, query_file, store, endpoint, update_url, graph_store_u
     _run_and_print(graph, text, {}, fmt)
 
 
-@cli.command("serve")
-@click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE", required=True,
-              help="The on-disk store to serve.")
-@click.option("--bind", "bind_address", default="127.0.0.1:7878", show_default=True,
-              help="Host and port to listen on. Binding beyond 127.0.0.1 exposes the graph.")
-@click.option("--writable", is_flag=True, help="Accept SPARQL updates and graph store writes.")
-def serve_command(store, bind_address, writable) -> None:
-    """Serve the store over SPARQL with Oxigraph's server (read-only by default).
-
-    The server's own page (YASGUI) at the printed URL is a query UI; queries see the union of
-    all page graphs. Needs the oxigraph server: pip install 'tropekg[serve]'.
-
-    \b
-    Example:
-      tropekg serve --store kg.store
-    """
-    import shutil
-
-    exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(exe).exists():
-        fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
-    if not Path(store).exists():
-        fail(f"{store}: no store here (load one with tropekg load)")
-    mode = "serve" if writable else "serve-read-only"
-    click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
-               f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
-    sys.stderr.flush()
-    # become the server (exec), so that stopping this process by its PID stops the server too
-    os.execv(exe, [exe, mode, "--location", str(store), "--bind", bind_address, "--union-default-graph"])
-
-
 # The commands of later steps live in modules of their own.
 for _command in (validate_command, analyze_command, path_command, export_command, viz_group,
-                 synth_command):
+                 synth_command, serve_command):
     cli.add_command(_command)
 
 

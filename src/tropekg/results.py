@@ -29,6 +29,7 @@ class Rows:
 
     columns: list[str]
     rows: list[list[object]]
+    truncated: bool = False  # more rows than were asked for (see GraphStore.run's max_rows)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Triples:
     """CONSTRUCT/DESCRIBE results."""
 
     triples: list[Triple]
+    truncated: bool = False
 
 
 @dataclass

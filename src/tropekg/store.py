@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 
 from pyoxigraph import (
@@ -172,13 +172,15 @@ class GraphStore:
             None, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NamedNode(TK + "WantedPage"), wanted))
 
     # -- querying ------------------------------------------------------------------------------
-    def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of all graphs, parameters bound with a VALUES block."""
+    def run(self, text: str, bindings: dict | None = None,
+            max_rows: int | None = None) -> Rows | Triples | Answer:
+        """Run a query over the union of all graphs, parameters bound with a VALUES block. With
+        ``max_rows``, at most that many rows (or triples) are read, and the result says if it was cut."""
         try:
             result = self.store.query(with_values(text, bindings or {}), use_default_graph_as_union=True)
         except SyntaxError as e:
             raise StoreError(f"the query is not valid SPARQL: {e}") from None
-        return to_result(result)
+        return to_result(result, max_rows)
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
@@ -194,11 +196,15 @@ class GraphStore:
         return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=True)
 
 
-def to_result(result) -> Rows | Triples | Answer:
-    """pyoxigraph query results as tropekg's result types."""
-    if isinstance(result, QuerySolutions):
-        columns = [v.value for v in result.variables]
-        return Rows(columns, [[solution[c] for c in columns] for solution in result])
+def to_result(result, max_rows: int | None = None) -> Rows | Triples | Answer:
+    """pyoxigraph query results as tropekg's result types; at most ``max_rows`` rows or triples
+    are read (one more tells whether the result was cut)."""
     if isinstance(result, QueryBoolean):
         return Answer(bool(result))
-    return Triples(list(result))
+    read = list(islice(result, None if max_rows is None else max_rows + 1))
+    truncated = max_rows is not None and len(read) > max_rows
+    read = read[:max_rows] if truncated else read
+    if isinstance(result, QuerySolutions):
+        columns = [v.value for v in result.variables]
+        return Rows(columns, [[solution[c] for c in columns] for solution in read], truncated)
+    return Triples(read, truncated)
