@@ -22,8 +22,8 @@ def allowed_host_names(host: str, extra: tuple[str, ...]) -> tuple[str, ...]:
     from .web.app import LOOPBACK_NAMES
 
     names = list(LOOPBACK_NAMES)
-    if host not in WILDCARD_HOSTS and host not in names:
-        names.append(host)
+    if host not in WILDCARD_HOSTS:
+        names.append(f"[{host}]" if ":" in host else host)  # an IPv6 address is bracketed in Host
     names.extend(e.strip().lower() for e in extra if e.strip())
     return tuple(dict.fromkeys(names))
 
@@ -71,7 +71,7 @@ def serve_command(store, host, port, open_browser, allow_hosts, query_timeout, m
     url = f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else shown_host}:{port}/"
     click.echo(f"{len(site.catalogue):,} pages, {site.hierarchy.edge_count:,} sub-trope links, "
                f"ready in {time.perf_counter() - started:.1f} s", err=True)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
         click.echo(f"tropekg: warning: listening on {host}: other machines can read the graph", err=True)
     click.echo(f"serving {url} (read-only); Ctrl-C stops it", err=True)
     sys.stderr.flush()

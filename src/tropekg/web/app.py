@@ -38,7 +38,7 @@ from .query_pool import QueryPool
 from .search import SearchIndex, build_search_index
 
 HERE = Path(__file__).resolve().parent
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # as Host headers write them
 # Nothing off the site: no CDN, no remote fonts, no frames; scripts and styles only from files.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -187,9 +187,10 @@ def wants_html(request: Request) -> bool:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if wants_html(request):
-        site: Site = request.app.state.site
-        return site.templates.TemplateResponse(request, "error.html", {"status": exc.status_code,
-                                               "message": exc.detail}, status_code=exc.status_code)
+        from .views import render
+
+        return render(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                      status_code=exc.status_code)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     return PlainTextResponse(str(exc.detail) + "\n", status_code=exc.status_code)

@@ -35,7 +35,6 @@ from .catalogue import (
 from .hierarchy import TropeHierarchy
 
 FOAF_PRIMARY_TOPIC_OF = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
-FOAF_PRIMARY_TOPIC = NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
 SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", SKOS + "exactMatch", SKOS + "closeMatch")
 # Other datasets the site names when a resource is linked to them ([3/6] writes these links).
 KNOWN_DATASETS = (("http://www.wikidata.org/entity/", "Wikidata"), ("https://www.wikidata.org/entity/", "Wikidata"),
@@ -277,8 +276,8 @@ class Describer:
         view.description = _first_text(props.get(SKOS + "definition"))
         view.quote = _first_text(props.get(TK + "quote"))
         view.quote_attribution = _first_text(props.get(TK + "quoteAttribution"))
-        wiki = props.get(FOAF_PRIMARY_TOPIC_OF)
-        view.wiki_url = wiki[0].value if wiki else entry.title.url()
+        wiki = [o.value for o in props.get(FOAF_PRIMARY_TOPIC_OF, []) if o.value.startswith("https://tvtropes.org/")]
+        view.wiki_url = wiki[0] if wiki else entry.title.url()
         view.types = sorted({self.compact(t.value) for t in props.get(RDF_TYPE.value, [])})
         for predicate in SAME_AS:
             for obj in props.get(predicate, []):

@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# The worker's result: ok answers carry bytes; errors carry an HTTP status and a message.
-OK, ERROR = "ok", "error"
+READY = "ready"  # the first message of a worker: the store is open (or could not be opened)
+STARTUP_SECONDS = 120  # how long a worker may take to import and open the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,7 @@ def worker_main(store_path: str, base: str, max_rows: int) -> None:
         store, failure = GraphStore(Path(store_path), read_only=True, base=base), ""
     except StoreError as e:
         store, failure = None, str(e)
+    _write_message(answers, READY)  # the time limit counts from here, not from the start-up
     while True:
         try:
             task = _read_message(tasks)
@@ -143,6 +144,16 @@ class _Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tropekg.web.query_pool", store_path, base, str(max_rows)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
+        self.ready = False
+
+    def wait_ready(self) -> bool:
+        """Wait for the worker to say it is up; False if it died or took too long."""
+        if not self.ready:
+            try:
+                self.ready = self.wait_answer(STARTUP_SECONDS) == READY
+            except (EOFError, OSError, pickle.UnpicklingError):
+                return False
+        return self.ready
 
     @property
     def pid(self) -> int:
@@ -154,7 +165,7 @@ class _Worker:
     def send(self, task) -> None:
         _write_message(self.process.stdin, task)
 
-    def wait_answer(self, timeout: float) -> Answer | None:
+    def wait_answer(self, timeout: float):
         """The answer, or None if none came within ``timeout`` seconds."""
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
@@ -218,10 +229,16 @@ class QueryPool:
         except queue.Empty:
             return Answer(503, b"", message=f"every query worker stayed busy for {self.timeout:g} s; "
                                             "try again later")
-        if not worker.alive():
+        waited = time.monotonic() - started
+        if not worker.alive() or not worker.wait_ready():
             self._retire(worker)
             worker = self._spawn()
-        remaining = max(0.1, self.timeout - (time.monotonic() - started))
+            if not worker.wait_ready():
+                self._retire(worker)
+                self._idle.put(self._spawn())
+                return Answer(500, b"", message="a query worker could not start; see the server's log")
+        # the time limit counts the wait for a free worker, not a worker's start-up
+        remaining = max(0.1, self.timeout - waited)
         try:
             worker.send(task)
             answer = worker.wait_answer(remaining)

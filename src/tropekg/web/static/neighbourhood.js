@@ -72,5 +72,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   window.addEventListener("popstate", (e) => { if (e.state && e.state.trope) draw(e.state.trope, false); });
+  history.replaceState({trope: box.dataset.trope}, "");  // so Back returns to the first trope too
   draw(box.dataset.trope, false);
 });
