@@ -540,3 +540,29 @@ def test_json_errors_for_the_api(client):
     assert r.status_code == 404 and "no page named" in r.json()["error"]
     r = client.get("/api/hierarchy/children", params={"limit": "many"})
     assert r.status_code == 400 and json.loads(r.text)["error"].startswith("?limit=")
+
+
+def test_the_names_serve_answers_to():
+    from tropekg.cli_serve import allowed_host_names
+
+    assert allowed_host_names("127.0.0.1", ()) == ("127.0.0.1", "localhost", "[::1]")
+    assert allowed_host_names("0.0.0.0", ("Kg.Example.Org",)) == ("127.0.0.1", "localhost", "[::1]", "kg.example.org")
+    assert allowed_host_names("192.168.1.5", ())[-1] == "192.168.1.5"
+    assert allowed_host_names("::", ()) == ("127.0.0.1", "localhost", "[::1]")
+    assert allowed_host_names("fe80::1", ())[-1] == "[fe80::1]"
+
+
+def test_a_search_before_the_index_is_built_says_so(store_path, monkeypatch):
+    import threading
+
+    from tropekg.web import app as web_app
+
+    monkeypatch.setattr(web_app, "SPELLINGS_WAIT", 0.2)
+    monkeypatch.setattr(web_app.Site, "build_search", lambda self: None)  # never finishes
+    site = open_site(store_path, workers=1)
+    assert isinstance(site._search_ready, threading.Event) and not site._search_ready.is_set()
+    with TestClient(create_app(site=site), base_url="http://127.0.0.1") as c:
+        r = c.get("/api/search", params={"q": "good guy"})
+        assert r.status_code == 503 and "still being built" in r.json()["error"]
+        # pages reached by their own title do not wait for it
+        assert c.get("/resource/Main/WouldNotShootAGoodGuy").status_code == 200

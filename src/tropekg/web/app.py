@@ -11,6 +11,7 @@ from outside run in worker processes with a time limit and a result cap (:mod:`.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from starlette.templating import Jinja2Templates
 from ..mapping import DEFAULT_BASE
 from ..queries import SavedQuery, load_queries
 from ..store import StoreError
-from .catalogue import KIND_NAMES, Catalogue, read_catalogue
+from .catalogue import KIND_NAMES, SPELLINGS_WAIT, Catalogue, NotReady, read_catalogue
 from .describe import Describer
 from .hierarchy import TropeHierarchy, read_hierarchy
 from .query_pool import QueryPool
@@ -63,13 +64,31 @@ class Site:
     base: str
     catalogue: Catalogue
     hierarchy: TropeHierarchy
-    search: SearchIndex
     describer: Describer
     pool: QueryPool
     queries: dict[str, SavedQuery]
     templates: Jinja2Templates
     startup_seconds: dict[str, float] = field(default_factory=dict)
-    quads: int = 0
+    _search: SearchIndex | None = None
+    _search_ready: threading.Event = field(default_factory=threading.Event)
+    _search_failed: str = ""
+
+    def build_search(self) -> None:
+        """The spellings and the search index (on a background thread at start-up)."""
+        t = time.perf_counter()
+        try:
+            self.catalogue.index_spellings()
+            self._search = build_search_index(self.store, self.catalogue)
+        except Exception as e:  # noqa: BLE001 - said on every search rather than lost in a thread
+            self._search_failed = f"the search index could not be built: {type(e).__name__}: {e}"
+        self.startup_seconds["search (in the background)"] = time.perf_counter() - t
+        self._search_ready.set()
+
+    @property
+    def search(self) -> SearchIndex:
+        if not self._search_ready.wait(timeout=SPELLINGS_WAIT) or self._search is None:
+            raise NotReady(self._search_failed or "the search index is still being built; try again in a moment")
+        return self._search
 
 
 class SecurityHeaders:
@@ -93,6 +112,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ServerTiming:
+    """Says in a ``Server-Timing`` header how long the site took to produce each response (up to
+    its headers: pages are rendered whole before they are sent), so a client can measure the
+    server's side alone (``benchmarks/web_bench.py`` does)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_with_timing(message):
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"server-timing", f"app;dur={took:.1f}".encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_timing)
 
 
 def _resource_href(path: str | None) -> str:
@@ -122,7 +165,11 @@ def make_templates() -> Jinja2Templates:
 
 def open_site(store_path: Path, *, base: str = DEFAULT_BASE, query_timeout: float = 30.0,
               max_rows: int = 10_000, workers: int = 2) -> Site:
-    """Open the store read-only and precompute what the pages need; a StoreError if it cannot."""
+    """Open the store read-only and precompute what the pages need; a StoreError if it cannot.
+
+    The catalogue and the hierarchy are read before this returns (every page needs them); the
+    spellings and the search index are built on a background thread, and a search or a look-up
+    by display title waits for them, so the site answers within seconds of starting."""
     store_path = Path(store_path)
     if not store_path.exists():
         raise StoreError(f"{store_path}: no store here (load one with tropekg load)")
@@ -139,12 +186,11 @@ def open_site(store_path: Path, *, base: str = DEFAULT_BASE, query_timeout: floa
     t = time.perf_counter()
     hierarchy = read_hierarchy(store, catalogue)
     timings["hierarchy"] = time.perf_counter() - t
-    t = time.perf_counter()
-    search = build_search_index(store, catalogue)
-    timings["search"] = time.perf_counter() - t
     pool = QueryPool(store_path, base, workers=workers, timeout=query_timeout, max_rows=max_rows)
-    return Site(store, store_path, base, catalogue, hierarchy, search, Describer(store, catalogue, hierarchy),
+    site = Site(store, store_path, base, catalogue, hierarchy, Describer(store, catalogue, hierarchy),
                 pool, load_queries(), make_templates(), timings)
+    threading.Thread(target=site.build_search, name="tropekg-search-index", daemon=True).start()
+    return site
 
 
 def create_app(store_path: Path | None = None, *, site: Site | None = None,
@@ -171,11 +217,13 @@ def create_app(store_path: Path | None = None, *, site: Site | None = None,
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [
+        Middleware(ServerTiming),
         Middleware(SecurityHeaders),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error, Exception: _server_error})
+                    exception_handlers={HTTPException: _http_error, NotReady: _not_ready,
+                                        Exception: _server_error})
     app.state.site = site
     return app
 
@@ -194,6 +242,10 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     return PlainTextResponse(str(exc.detail) + "\n", status_code=exc.status_code)
+
+
+async def _not_ready(request: Request, exc: NotReady) -> Response:
+    return await _http_error(request, HTTPException(503, str(exc)))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -11,6 +11,7 @@ from the namespace's role (data, in ``titles``) and the few types only a page's 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,7 +26,6 @@ from ..titles import (
     Title,
     free_link_name,
     parse_title,
-    spaced,
 )
 from ..titles import namespace as canonical_namespace
 
@@ -37,10 +37,11 @@ SKOS_PREF_LABEL = NamedNode(SKOS + "prefLabel")
 # Alternative titles: SKOS's alternative label is what the readers of rendered pages ([2/6]) write
 # for a page's other names; any other predicate added later belongs in this tuple.
 ALT_TITLE_PREDICATES = (NamedNode(SKOS + "altLabel"),)
-WIKI_NAME = NamedNode(TK + "wikiName")
 DESCRIBED_BY = NamedNode(TK + "describedBy")
 SUB_TROPE_OF = NamedNode(TK + "subTropeOf")
 SUPER_TROPE_OF = NamedNode(TK + "superTropeOf")
+
+SPELLINGS_WAIT = 120  # seconds a look-up waits for the spellings index at start-up
 
 # The kinds of page the site shows, each with its own page template.
 KIND_TROPE, KIND_WORK, KIND_CREATOR, KIND_INDEX = "trope", "work", "creator", "index"
@@ -55,6 +56,10 @@ _KIND_BY_ROLE = {TROPE: KIND_TROPE, WORK: KIND_WORK, CREATOR: KIND_CREATOR,
 _OWN_TYPES = {"TropeIndex": KIND_INDEX, "OtherPage": KIND_OTHER, "WantedPage": KIND_WANTED}
 
 
+class NotReady(Exception):
+    """What start-up builds in the background is not there yet; the message says what."""
+
+
 @dataclass(slots=True)
 class Entry:
     """One page resource: described by a page of the corpus, or wanted (linked to, undescribed)."""
@@ -64,11 +69,7 @@ class Entry:
     label: str
     kind: str
     alt_titles: list[str] = field(default_factory=list)
-
-    @property
-    def path(self) -> str:
-        """``Main/Foo``: the resource's path under ``/resource/`` and its wiki name."""
-        return str(self.title)
+    path: str = ""  # ``Main/Foo``: the resource's path under ``/resource/``, spelt as its IRI is
 
     @property
     def kind_name(self) -> str:
@@ -94,16 +95,30 @@ class Catalogue:
         self.by_iri: dict[str, Entry] = {}
         self.by_key: dict[str, Entry] = {}          # Title.key -> entry
         self.by_name: dict[str, list[Entry]] = {}   # name_key of name, label, alt title -> entries
+        self._spellings = threading.Event()
         for entry in entries:
             self.by_iri[entry.iri] = entry
             self.by_key.setdefault(entry.title.key, entry)
+
+    def index_spellings(self) -> None:
+        """Index every page under every spelling of its names. The site runs this in the background
+        at start-up (a second on the whole wiki); a look-up by display title waits for it."""
+        by_name: dict[str, list[Entry]] = {}
+        for entry in self.by_iri.values():
             spellings = {name_key(entry.title.name), name_key(entry.label),
                          *(name_key(alt) for alt in entry.alt_titles)}
             for key in spellings:
                 if key:
-                    self.by_name.setdefault(key, []).append(entry)
-        for found in self.by_name.values():
+                    by_name.setdefault(key, []).append(entry)
+        for found in by_name.values():
             found.sort(key=_preference)
+        self.by_name = by_name
+        self._spellings.set()
+
+    def _names(self) -> dict[str, list[Entry]]:
+        if not self._spellings.wait(timeout=SPELLINGS_WAIT):
+            raise NotReady("the index of page names is still being built; try again in a moment")
+        return self.by_name
 
     def __len__(self) -> int:
         return len(self.by_iri)
@@ -140,49 +155,58 @@ class Catalogue:
         namespace, slash, name = text.partition("/")
         if slash and namespace.isalnum():  # Main/Would Not Shoot a Good Guy: a display title in a namespace
             wanted = canonical_namespace(namespace).name.casefold()
-            return [e for e in self.by_name.get(name_key(name), ()) if e.title.namespace.casefold() == wanted]
-        return list(self.by_name.get(name_key(text), ()))
+            return [e for e in self._names().get(name_key(name), ()) if e.title.namespace.casefold() == wanted]
+        return list(self._names().get(name_key(text), ()))
 
 
 def _preference(entry: Entry) -> tuple:
     return (not entry.described, entry.kind != KIND_TROPE, entry.title.key)
 
 
-def _subjects_with(store: Store, predicate: NamedNode, obj=None) -> Iterable:
-    return store.quads_for_pattern(None, predicate, obj)
+def pairs(store: Store, predicate: NamedNode, obj: NamedNode | None = None) -> Iterable[tuple[str, str]]:
+    """(subject, object) values of one predicate's statements. A two-column SELECT decodes half the
+    terms a quad scan would (no predicate, no graph), which is most of the cost on a large store."""
+    pattern = f"?s {predicate} {obj if obj is not None else '?o'}"
+    for solution in store.query(f"SELECT ?s {'?o' if obj is None else ''} WHERE {{ {pattern} }}",
+                                use_default_graph_as_union=True):
+        subject = solution[0]
+        if isinstance(subject, NamedNode):
+            yield subject.value, (solution[1].value if obj is None else "")
 
 
 def read_catalogue(store: Store, base: str) -> Catalogue:
-    """The catalogue of a store: a few scans of single predicates, no per-page lookups."""
+    """The catalogue of a store: a few scans of single predicates, no per-page look-ups.
+
+    Every page resource has a preferred label (its own page states it, or the wanted-pages graph
+    does) and its IRI gives its title, so one label scan finds them all; ``rdfs:label`` is read only
+    for a store whose pages carry no ``skos:prefLabel``."""
     prefix = f"{base}resource/"
-    titles: dict[str, Title] = {}
-    for quad in _subjects_with(store, WIKI_NAME):
-        iri = quad.subject.value
-        if isinstance(quad.subject, NamedNode) and iri.startswith(prefix) and iri not in titles:
-            title = parse_title(quad.object.value)
-            if title is not None:
-                titles[iri] = title
     labels: dict[str, str] = {}
-    for predicate in (SKOS_PREF_LABEL, RDFS_LABEL):  # the preferred label wins
-        for quad in _subjects_with(store, predicate):
-            if quad.subject.value in titles:
-                labels.setdefault(quad.subject.value, quad.object.value)
+    for predicate in (SKOS_PREF_LABEL, RDFS_LABEL):
+        for iri, label in pairs(store, predicate):
+            if iri.startswith(prefix):
+                labels.setdefault(iri, label)
+        if labels:
+            break
+    titles: dict[str, Title] = {}
+    for iri in labels:
+        path = iri[len(prefix):]
+        title = parse_title(path) if path.count("/") == 1 else None
+        if title is not None:
+            titles[iri] = title
     alt: dict[str, list[str]] = {}
     for predicate in ALT_TITLE_PREDICATES:
-        for quad in _subjects_with(store, predicate):
-            if quad.subject.value in titles:
-                names = alt.setdefault(quad.subject.value, [])
-                if quad.object.value not in names:
-                    names.append(quad.object.value)
+        for iri, name in pairs(store, predicate):
+            if iri in titles and name not in alt.setdefault(iri, []):
+                alt[iri].append(name)
     own_kind: dict[str, str] = {}
     for local, kind in _OWN_TYPES.items():
-        for quad in _subjects_with(store, RDF_TYPE, NamedNode(TK + local)):
+        for iri, _ in pairs(store, RDF_TYPE, NamedNode(TK + local)):
             # a wanted page is wanted whatever the linking pages typed it as
-            if own_kind.get(quad.subject.value) != KIND_WANTED:
-                own_kind[quad.subject.value] = kind
+            if own_kind.get(iri) != KIND_WANTED:
+                own_kind[iri] = kind
     entries = []
     for iri, title in titles.items():
         kind = own_kind.get(iri) or _KIND_BY_ROLE.get(title.role, KIND_OTHER)
-        entries.append(Entry(iri, title, labels.get(iri) or spaced(title.name), kind,
-                             sorted(alt.get(iri, ()))))
+        entries.append(Entry(iri, title, labels[iri], kind, sorted(alt.get(iri, ())), iri[len(prefix):]))
     return Catalogue(entries, base)

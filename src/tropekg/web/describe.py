@@ -1,8 +1,9 @@
 """What a resource's page shows: the store, the catalogue and a resource IRI in, plain data for the
 templates out (no markup here: templates hold the markup and escape every value).
 
-Each kind of page reads what it needs with index look-ups (the resource's own statements) and
-one SPARQL query for its examples, bound with ``queries.with_values``. A trope's examples come from
+Each kind of page reads what it needs with index look-ups only (the resource's own statements,
+the examples naming it, each example's own statements), so a page costs the same on the whole
+wiki as on ten pages, in proportion to what it shows. A trope's examples come from
 its own page and from every work page that names it, each with its page and source line, nested
 under its parent example, grouped by the folder it sits in (or the medium of the work, for examples
 on work pages). Statements repeated by several page graphs are shown once.
@@ -17,8 +18,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
 from ..analysis import RELATIONS
 from ..export import prefixes_for
-from ..queries import with_values
-from ..titles import parse_title, spaced
+from ..titles import CREATOR, TROPE, USEFULNOTES, WORK, parse_title, spaced
 from .catalogue import (
     DESCRIBED_BY,
     KIND_CREATOR,
@@ -47,27 +47,9 @@ RELATION_INVERSE_NAMES = {
     "notToBeConfusedWith": "not to be confused with, say", "sisterTropeOf": "sister trope of, say",
 }
 
-_PREFIXES = """PREFIX tk: <https://w3id.org/tropekg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-_EXAMPLE_COLUMNS = """?e ?page ?line ?work ?mode ?stated ?spoiler ?text ?folder ?parent ?depth ?trope"""
-_EXAMPLE_DETAILS = """
-  ?e tk:onPage ?page .
-  OPTIONAL { ?e tk:sourceLine ?line }
-  OPTIONAL { ?e tk:work ?work }
-  OPTIONAL { ?e tk:trope ?trope }
-  OPTIONAL { ?e tk:mode ?mode }
-  OPTIONAL { ?e tk:modeStated ?stated }
-  OPTIONAL { ?e tk:hasSpoiler ?spoiler }
-  OPTIONAL { ?e tk:text ?text }
-  OPTIONAL { ?e tk:folder ?folder }
-  OPTIONAL { ?e tk:parentExample ?parent }
-  OPTIONAL { ?e tk:depth ?depth }
-"""
-_EXAMPLES_OF_TROPE = _PREFIXES + f"SELECT {_EXAMPLE_COLUMNS} WHERE {{ ?e tk:trope ?subject . {_EXAMPLE_DETAILS} }}"
-_EXAMPLES_OF_WORK = _PREFIXES + f"SELECT {_EXAMPLE_COLUMNS} WHERE {{ ?e tk:work ?subject . {_EXAMPLE_DETAILS} }}"
-_EXAMPLES_ON_PAGE = _PREFIXES + f"SELECT {_EXAMPLE_COLUMNS} WHERE {{ ?e tk:onPage ?subject . {_EXAMPLE_DETAILS} }}"
-_ONE_EXAMPLE = _PREFIXES + f"SELECT {_EXAMPLE_COLUMNS} WHERE {{ BIND(?subject AS ?e) {_EXAMPLE_DETAILS} }}"
+# The example properties the pages show, by local name.
+_TK_TROPE, _TK_WORK, _TK_ON_PAGE = NamedNode(TK + "trope"), NamedNode(TK + "work"), NamedNode(TK + "onPage")
+_TK_PARENT = NamedNode(TK + "parentExample")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +121,7 @@ class PageView:
     example_page: int = 1
     example_pages: int = 1
     by_mode: list[tuple[str, list[ExampleView]]] = field(default_factory=list)
+    mode_counts: list[tuple[str, int]] = field(default_factory=list)  # over every page of examples
     creators: list[Link] = field(default_factory=list)
     works: list[Link] = field(default_factory=list)
     lists: list[tuple[str, list[Link]]] = field(default_factory=list)
@@ -208,28 +191,37 @@ class Describer:
         return rows
 
     # -- examples --------------------------------------------------------------------------------
-    def _examples(self, query: str, subject: str) -> list[ExampleView]:
-        rows = self.store.query(with_values(query, {"subject": NamedNode(subject)}),
-                                use_default_graph_as_union=True)
-        seen: dict[str, ExampleView] = {}
-        for row in rows:
-            e = row["e"].value
-            if e in seen:
-                continue  # a value repeated by two graphs; an example lives in one
-            mode = row["mode"].value.removeprefix(TK) if row["mode"] is not None else "Straight"
-            parent = row["parent"]
-            anchor = "ex-" + e.rsplit("/", 1)[-1]
-            seen[e] = ExampleView(
-                iri=e, anchor=anchor, page=self.link(row["page"].value),
-                line=_int(row["line"]), trope=self.link(row["trope"].value) if row["trope"] else None,
-                work=self.link(row["work"].value) if row["work"] else None, mode=mode,
-                mode_label=spaced(mode), mode_stated=_bool(row["stated"]), spoiler=_bool(row["spoiler"]),
-                text=row["text"].value if row["text"] else "",
-                folder=row["folder"].value if row["folder"] else None, depth=_int(row["depth"]) or 0,
-                parent=parent.value if parent is not None else None,
+    def _example_iris(self, predicate: NamedNode, subject: str) -> list[NamedNode]:
+        """The examples whose ``predicate`` is ``subject`` (one index look-up, in store order)."""
+        return list(dict.fromkeys(q.subject for q in self.store.quads_for_pattern(None, predicate, NamedNode(subject))
+                                  if isinstance(q.subject, NamedNode)))
+
+    def _examples(self, iris: list[NamedNode]) -> list[ExampleView]:
+        """Each example read with one look-up of its own statements (no join, no scan), sorted by
+        the page it is on and its line. SPARQL with an OPTIONAL per property was tried: on the whole
+        wiki it evaluates the optional parts over every example, seconds per page."""
+        out = []
+        for e in iris:
+            props: dict[str, object] = {}
+            for quad in self.store.quads_for_pattern(e, None, None):
+                props.setdefault(quad.predicate.value.removeprefix(TK), quad.object)
+            page = props.get("onPage")
+            if page is None:
+                continue  # not an example of ours
+            parent = props.get("parentExample")
+            mode = props["mode"].value.removeprefix(TK) if "mode" in props else "Straight"
+            out.append(ExampleView(
+                iri=e.value, anchor="ex-" + e.value.rsplit("/", 1)[-1], page=self.link(page.value),
+                line=_int(props.get("sourceLine")),
+                trope=self.link(props["trope"].value) if "trope" in props else None,
+                work=self.link(props["work"].value) if "work" in props else None, mode=mode,
+                mode_label=spaced(mode), mode_stated=_bool(props.get("modeStated")),
+                spoiler=_bool(props.get("hasSpoiler")), text=props["text"].value if "text" in props else "",
+                folder=props["folder"].value if "folder" in props else None,
+                depth=_int(props.get("depth")) or 0, parent=parent.value if parent is not None else None,
                 parent_path=self.catalogue.path_of(parent.value) if parent is not None else None,
-            )
-        return sorted(seen.values(), key=lambda x: (x.page.label.casefold(), x.page.iri, x.line or 0))
+            ))
+        return sorted(out, key=lambda x: (x.page.label.casefold(), x.page.iri, x.line or 0))
 
     @staticmethod
     def _nest(examples: list[ExampleView]) -> list[ExampleView]:
@@ -247,7 +239,7 @@ class Describer:
         return top
 
     def _group_examples(self, view: PageView, examples: list[ExampleView], home: str,
-                        page_number: int, by_folder_on: str) -> None:
+                        page_number: int) -> None:
         """Examples grouped by folder on the resource's own page, by the work's medium elsewhere;
         paged by top-level example so nested ones stay with their parent."""
         top = self._nest(examples)
@@ -258,7 +250,7 @@ class Describer:
         shown = top[(page_number - 1) * EXAMPLES_PER_PAGE: page_number * EXAMPLES_PER_PAGE]
         groups: dict[str, list[ExampleView]] = {}
         for x in shown:
-            if x.page.iri == by_folder_on:
+            if x.page.iri == home:
                 heading = x.folder or "On this page"
             else:
                 medium = x.work.path.split("/", 1)[0] if x.work and x.work.path else "Other pages"
@@ -295,7 +287,7 @@ class Describer:
         if entry.kind == KIND_TROPE or entry.iri in self.hierarchy:
             self._trope_parts(view, props)
         if entry.kind == KIND_TROPE:
-            self._group_examples(view, self._examples(_EXAMPLES_OF_TROPE, iri), iri, example_page, iri)
+            self._group_examples(view, self._examples(self._example_iris(_TK_TROPE, iri)), iri, example_page)
         elif entry.kind in (KIND_WORK, KIND_CREATOR):
             self._work_parts(view, props, example_page)
         elif entry.kind == KIND_INDEX:
@@ -303,9 +295,9 @@ class Describer:
         if entry.kind == KIND_WANTED:
             self._wanted_parts(view)
         elif entry.kind not in (KIND_TROPE, KIND_WORK, KIND_CREATOR):
-            examples = self._examples(_EXAMPLES_ON_PAGE, iri)
+            examples = self._examples(self._example_iris(_TK_ON_PAGE, iri))
             if examples:
-                self._group_examples(view, examples, iri, example_page, iri)
+                self._group_examples(view, examples, iri, example_page)
         view.listed_in = self._links(q.subject.value for q in self.store.quads_for_pattern(
             None, NamedNode(TK + "lists"), NamedNode(iri)))
         return view
@@ -330,17 +322,25 @@ class Describer:
 
     def _work_parts(self, view: PageView, props: dict[str, list], example_page: int) -> None:
         iri = view.entry.iri
-        examples = self._examples(_EXAMPLES_OF_WORK, iri)
-        if view.entry.kind == KIND_CREATOR:
-            examples += [x for x in self._examples(_EXAMPLES_ON_PAGE, iri) if x.work is None or x.work.iri != iri]
-        by_mode: dict[str, list[ExampleView]] = defaultdict(list)
+        iris = self._example_iris(_TK_WORK, iri)
+        if view.entry.kind == KIND_CREATOR:  # a creator page's own bullets too
+            iris = list(dict.fromkeys([*iris, *self._example_iris(_TK_ON_PAGE, iri)]))
+        examples = self._examples(iris)
+        counts: dict[str, int] = defaultdict(int)
         for x in examples:
-            by_mode[x.mode_label].append(x)
-        order = sorted(by_mode, key=lambda m: (m != "Straight", -len(by_mode[m]), m))
-        for mode in order:
-            by_mode[mode].sort(key=lambda x: ((x.trope.label.casefold() if x.trope else ""), x.page.label, x.line or 0))
-        view.by_mode = [(m, by_mode[m]) for m in order]
-        view.example_count = len(examples)
+            counts[x.mode_label] += 1
+        order = sorted(counts, key=lambda m: (m != "Straight", -counts[m], m))
+        rank = {m: i for i, m in enumerate(order)}
+        examples.sort(key=lambda x: (rank[x.mode_label], x.trope.label.casefold() if x.trope else "",
+                                     x.page.label.casefold(), x.line or 0))
+        pages = max(1, -(-len(examples) // EXAMPLES_PER_PAGE))
+        example_page = min(max(1, example_page), pages)
+        view.example_page, view.example_pages, view.example_count = example_page, pages, len(examples)
+        by_mode: dict[str, list[ExampleView]] = {}
+        for x in examples[(example_page - 1) * EXAMPLES_PER_PAGE: example_page * EXAMPLES_PER_PAGE]:
+            by_mode.setdefault(x.mode_label, []).append(x)
+        view.by_mode = [(m, xs) for m, xs in by_mode.items()]
+        view.mode_counts = [(m, counts[m]) for m in order]
         creators = [o.value for o in props.get(TK + "creator", []) if isinstance(o, NamedNode)]
         creators += [q.subject.value for q in self.store.quads_for_pattern(None, NamedNode(TK + "creatorOf"), NamedNode(iri))]
         view.creators = self._links(creators)
@@ -350,10 +350,12 @@ class Describer:
 
     def _index_parts(self, view: PageView, props: dict[str, list]) -> None:
         listed = self._links(o.value for o in props.get(TK + "lists", []) if isinstance(o, NamedNode))
-        by_kind: dict[str, list[Link]] = defaultdict(list)
+        by_role: dict[str, list[Link]] = defaultdict(list)
         for link in listed:
-            by_kind[_kind_plural(link.kind).capitalize()].append(link)
-        view.lists = sorted(by_kind.items())
+            title = parse_title(link.path) if link.path and link.path.count("/") == 1 else None
+            by_role[_LISTED_HEADINGS.get(title.role if title else "", "Other pages")].append(link)
+        order = list(_LISTED_HEADINGS.values())
+        view.lists = sorted(by_role.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
 
     def _wanted_parts(self, view: PageView) -> None:
         """Who links to a page that no page describes: the examples and pages naming it."""
@@ -370,18 +372,21 @@ class Describer:
             seen.add((subject, predicate))
             example = None
             if "/example/" in (self.catalogue.path_of(subject) or ""):
-                found = self._examples(_ONE_EXAMPLE, subject)
+                found = self._examples([NamedNode(subject)])
                 example = found[0] if found else None
             out.append((self.compact(predicate), self.link(subject), example))
         view.linked_from = out
 
     def example(self, iri: str) -> ExampleView | None:
-        found = self._examples(_ONE_EXAMPLE, iri)
+        found = self._examples([NamedNode(iri)])
         if not found:
             return None
         x = found[0]
-        x.children = [c for c in self._examples(_EXAMPLES_ON_PAGE, x.page.iri) if c.parent == iri]
+        x.children = self._examples(self._example_iris(_TK_PARENT, iri))
         return x
+
+
+_LISTED_HEADINGS = {TROPE: "Tropes", WORK: "Works", CREATOR: "Creators", USEFULNOTES: "Useful notes"}
 
 
 def _first_text(values) -> str:

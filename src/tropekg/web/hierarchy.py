@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Store
 
 from ..analysis import entry_points
-from .catalogue import SUB_TROPE_OF, SUPER_TROPE_OF, Catalogue
+from .catalogue import SUB_TROPE_OF, SUPER_TROPE_OF, Catalogue, pairs
 
 MAX_PATHS = 24  # breadcrumbs of a trope under a tangle of parents: say how many more, list these
 
@@ -44,11 +44,30 @@ class TropeHierarchy:
         order = self._order_key
         self.children = {n: tuple(sorted(c, key=order)) for n, c in children.items()}
         self.parents = {n: tuple(sorted(p, key=order)) for n, p in parents.items()}
-        g = nx.DiGraph()
-        g.add_edges_from((sub, sup) for sup, subs in self.children.items() for sub in subs)
-        self.roots = tuple(sorted(entry_points(g), key=order)) if len(g) else ()
-        self.edge_count = g.number_of_edges()
+        self.edge_count = sum(len(c) for c in self.children.values())
+        self.roots = tuple(sorted(self._entry_points(), key=order))
         self._root_set = frozenset(self.roots)
+
+    def _entry_points(self) -> list[str]:
+        """The tropes with sub-tropes and no super-trope, and one trope of each cycle that nothing
+        outside it sits above (as ``analysis.entry_points`` picks them). The cycles are looked for
+        only among the tropes a walk down from the roots does not reach, a handful on the wiki,
+        so this costs one walk rather than a condensation of the whole hierarchy."""
+        roots = [n for n in self.children if n not in self.parents]
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            for child in self.children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        rest = [n for n in (*self.children, *self.parents) if n not in seen]
+        if rest:
+            g = nx.DiGraph()
+            g.add_nodes_from(rest)
+            g.add_edges_from((n, p) for n in rest for p in self.parents.get(n, ()) if p not in seen)
+            roots.extend(entry_points(g))
+        return roots
 
     def _order_key(self, iri: str) -> tuple[str, str]:
         return (self.catalogue.label(iri).casefold(), iri)
@@ -96,11 +115,7 @@ class TropeHierarchy:
 
 def read_hierarchy(store: Store, catalogue: Catalogue) -> TropeHierarchy:
     """The hierarchy of a store from its ``tk:subTropeOf`` and ``tk:superTropeOf`` statements."""
-    edges: set[tuple[str, str]] = set()
-    for quad in store.quads_for_pattern(None, SUB_TROPE_OF, None):
-        if isinstance(quad.object, NamedNode) and isinstance(quad.subject, NamedNode):
-            edges.add((quad.subject.value, quad.object.value))
-    for quad in store.quads_for_pattern(None, SUPER_TROPE_OF, None):
-        if isinstance(quad.object, NamedNode) and isinstance(quad.subject, NamedNode):
-            edges.add((quad.object.value, quad.subject.value))
-    return TropeHierarchy(edges, catalogue)
+    edges: set[tuple[str, str]] = set(pairs(store, SUB_TROPE_OF))
+    edges.update((sup, sub) for sub, sup in pairs(store, SUPER_TROPE_OF))
+    ours = catalogue.resource_prefix  # the tree links to pages: an edge to another dataset is no node
+    return TropeHierarchy({(a, b) for a, b in edges if a.startswith(ours) and b.startswith(ours)}, catalogue)
