@@ -32,7 +32,8 @@ def _errors():
 
 @click.command("analyze")
 @graph_options
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+              help="text for people, json for programs.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many tropes each ranking lists.")
 @click.option("--min-shared", type=click.IntRange(min=1), default=1, show_default=True,
@@ -70,7 +71,8 @@ def analyze_command(store, endpoint, fmt, top, min_shared, seed) -> None:
 @click.argument("trope_a")
 @click.argument("trope_b")
 @graph_options
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+              help="text for people, json for programs.")
 def path_command(trope_a, trope_b, store, endpoint, fmt) -> None:
     """The shortest chain of named relations between two tropes.
 
