@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tropekg.markup.parse import parse_file
-from tropekg.readers.source import PageError, decode, read, title_from_path
+from tropekg.readers import read_file as read
+from tropekg.readers.source import PageError, decode, title_from_path
 
 # -- decoding -------------------------------------------------------------------------------------
 

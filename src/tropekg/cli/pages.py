@@ -12,7 +12,7 @@ from tropekg.build import FORMATS, BuildError, build
 from tropekg.cli.common import ExitCode, fail, page_progress, title_option
 from tropekg.markup.parse import parse_source
 from tropekg.rdf.iris import DEFAULT_BASE
-from tropekg.readers.source import PageError, decode, read, title_from_path
+from tropekg.readers import PageError, WikiSourceReader, read_file, reader_for
 
 
 @click.command("parse")
@@ -40,12 +40,12 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
             if name == "-":
                 if given is None:
                     raise PageError("<stdin>", "reading standard input needs --title Namespace/PageName")
-                source = decode(sys.stdin.buffer.read(), "<stdin>")
+                source = WikiSourceReader().text(sys.stdin.buffer.read(), "<stdin>")
                 page_title = given
             else:
                 path = Path(name)
-                page_title = given or title_from_path(path)
-                source = read(path)
+                page_title = given or (reader_for(path) or WikiSourceReader()).title(path)
+                source = read_file(path)
             page = parse_source(source, page_title)
         except PageError as e:
             click.echo(f"tropekg: error: {e}", err=True)

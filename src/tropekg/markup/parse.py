@@ -6,15 +6,15 @@ from pathlib import Path
 
 from tropekg.markup.extract import extract
 from tropekg.markup.tokens import tokenize
-from tropekg.markup.tree import build
+from tropekg.markup.tree import build_tree
 from tropekg.model import Page, Warning
-from tropekg.readers.source import SourceText, read, title_from_path
+from tropekg.readers import SourceText, WikiSourceReader, read_file, reader_for
 from tropekg.titles import Title
 
 
 def parse_text(text: str, title: Title) -> Page:
     """The page model of one page's wiki source."""
-    root, warnings = build(tokenize(text))
+    root, warnings = build_tree(tokenize(text))
     return extract(title, root, warnings)
 
 
@@ -26,5 +26,5 @@ def parse_source(source: SourceText, title: Title) -> Page:
 
 def parse_file(path: Path, title: Title | None = None) -> Page:
     """Read and parse one page file; the title comes from the path unless given."""
-    title = title or title_from_path(path)
-    return parse_source(read(path), title)
+    title = title or (reader_for(path) or WikiSourceReader()).title(path)
+    return parse_source(read_file(path), title)

@@ -316,7 +316,7 @@ def _describe(node: Node) -> str:
     return f"{_opener(node)} opened on line {node.line}"
 
 
-def build(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
+def build_tree(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
     """The page tree and the warnings about broken markup met on the way."""
     b = _Builder()
     line = 1

@@ -106,15 +106,3 @@ def title_from_path(path: Path) -> Title:
             "Namespace.PageName, or pass --title Namespace/PageName",
         )
     return title
-
-
-def is_backup(path: Path) -> bool:
-    return path.name.endswith(BACKUP_SUFFIX)
-
-
-def read(path: Path) -> SourceText:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise PageError(str(path), f"cannot read: {e.strerror or e}") from None
-    return decode(data, str(path), backup=is_backup(path))

@@ -310,133 +310,17 @@ def hierarchy_tree(h: nx.DiGraph, root: str | None = None, depth: int | None = N
 
 # -- figures -------------------------------------------------------------------------------------
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 0; color: #222; }}
-header {{ padding: 0.6em 1em 0.3em; border-bottom: 1px solid #ddd; }}
-h1 {{ font-size: 1.2em; margin: 0 0 0.3em; }}
-.notes p {{ margin: 0.15em 0; font-size: 0.9em; color: #555; }}
-#tk-search {{ margin: 0.4em 0; }}
-#tk-search input {{ width: 20em; }}
-#tk-status {{ margin-left: 0.6em; font-size: 0.9em; }}
-main {{ display: flex; }}
-#tk-figure-box {{ flex: 1; height: 82vh; min-width: 0; }}
-#tk-info {{ order: 2; width: 20em; flex: none; padding: 0.6em 1em; border-left: 1px solid #ddd; font-size: 0.9em;
-  overflow-wrap: anywhere; }}
-#tk-info h2 {{ font-size: 1.05em; margin: 0.2em 0; }}
-#tk-title, #tk-counts, #tk-note {{ color: #555; }}
-</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<div class="notes">{notes}</div>
-<form id="tk-search" role="search">
-<input id="tk-query" type="search" placeholder="Find a trope (title or name)" aria-label="Find a trope">
-<button type="submit">Find</button><span id="tk-status" role="status"></span>
-</form>
-</header>
-<main>
-<aside id="tk-info" aria-live="polite">
-<p id="tk-help">{help}</p>
-<h2 id="tk-name"></h2>
-<p id="tk-title"></p>
-<p id="tk-desc"></p>
-<p id="tk-counts"></p>
-<p id="tk-note"></p>
-<p><a id="tk-link" target="_blank" rel="noopener noreferrer" hidden></a></p>
-</aside>
-<div id="tk-figure-box">{figure}</div>
-</main>
-</body>
-</html>
-"""
+# The page around a figure (str.format placeholders: csp, title, notes, help, figure) and the
+# script that drives it, kept as files beside this module.
+_TEMPLATES = Path(__file__).with_name("templates")
+_PAGE = (_TEMPLATES / "figure.html").read_text(encoding="utf-8")
 
 # Defined before the figure is drawn; plotly calls tropekgInit once the plot exists. (The panel
 # precedes the figure in the page so that plotly measures the figure's box with the panel beside
 # it.) Page text only ever reaches the document through textContent; a link is set only to a
 # tvtropes.org address.
-_SCRIPT = """<script>
-(function () {
-  "use strict";
-  var SITE = "TVTROPES";
-  function el(id) { return document.getElementById(id); }
-  function show(cd) {
-    if (!cd) { return; }
-    el("tk-help").hidden = true;
-    el("tk-name").textContent = cd[1] || "";
-    el("tk-title").textContent = cd[0] || "";
-    el("tk-desc").textContent = cd[2] || "";
-    el("tk-counts").textContent = cd[3] || "";
-    el("tk-note").textContent = cd[5] || "";
-    var link = el("tk-link");
-    if (typeof cd[4] === "string" && cd[4].indexOf(SITE) === 0) {
-      link.href = cd[4];
-      link.textContent = "Open " + cd[0] + " on tvtropes.org";
-      link.hidden = false;
-    } else {
-      link.removeAttribute("href");
-      link.hidden = true;
-    }
-  }
-  function find(gd, q) {
-    var exact = [], partial = [];
-    gd.data.forEach(function (trace, t) {
-      var all = trace.customdata || [];
-      for (var i = 0; i < all.length; i++) {
-        var cd = all[i];
-        if (!cd || !cd[0]) { continue; }
-        var title = String(cd[0]).toLowerCase(), name = String(cd[1]).toLowerCase();
-        var hit = {trace: t, index: i, title: String(cd[0])};
-        if (title === q || name === q || title.split("/").pop() === q) { exact.push(hit); }
-        else if (title.indexOf(q) >= 0 || name.indexOf(q) >= 0) { partial.push(hit); }
-      }
-    });
-    return exact.concat(partial);
-  }
-  function focus(gd, hit) {
-    var trace = gd.data[hit.trace];
-    show(trace.customdata[hit.index]);
-    if (trace.ids && trace.parents) {
-      var id = trace.ids[hit.index];
-      var level = trace.parents.indexOf(id) >= 0 ? id : trace.parents[hit.index];
-      Plotly.restyle(gd, {level: level}, [hit.trace]);
-    } else {
-      Plotly.Fx.hover(gd, [{curveNumber: hit.trace, pointNumber: hit.index}]);
-    }
-  }
-  window.tropekgInit = function (gd) {
-    gd.on("plotly_click", function (event) {
-      var p = event && event.points && event.points[0];
-      if (p && p.customdata) { show(p.customdata); }
-    });
-    var matches = [], at = -1, last = null;
-    el("tk-search").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var q = el("tk-query").value.trim().toLowerCase();
-      if (!q) { return; }
-      if (q !== last) { matches = find(gd, q); at = -1; last = q; }
-      if (!matches.length) {
-        el("tk-status").textContent = "No trope matching \u201c" + el("tk-query").value.trim() +
-          "\u201d in this picture (it may be in a '+K more' sector or below the depth cut).";
-        return;
-      }
-      at = (at + 1) % matches.length;
-      focus(gd, matches[at]);
-      el("tk-status").textContent = "Found " + matches[at].title + " (" + (at + 1) + " of " +
-        matches.length + "; Find again for the next)";
-    });
-    document.body.setAttribute("data-tropekg-ready", "1");
-  };
-})();
-</script>""".replace("TVTROPES", TVTROPES)
+_SCRIPT = ("<script>\n" + (_TEMPLATES / "figure.js").read_text(encoding="utf-8").replace("TVTROPES", TVTROPES)
+           + "</script>")
 
 
 @dataclass
