@@ -26,6 +26,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     page_progress,
 )
 from .cli_common import title_option as _title_option
+from .cli_fetch import fetch_command
 from .cli_synth import synth_command
 from .cli_validate import validate_command
 from .mapping import DEFAULT_BASE
@@ -369,6 +370,7 @@ def serve_command(store, bind_address, writable) -> None:
 for _command in (validate_command, analyze_command, path_command, export_command, viz_group,
                  synth_command):
     cli.add_command(_command)
+cli.add_command(fetch_command)
 
 
 def main() -> None:
