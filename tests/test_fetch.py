@@ -5,6 +5,7 @@ slow, off-site, not HTML, too big), resuming after SIGKILL without fetching anyt
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -63,7 +64,7 @@ def saved(out: Path) -> set[str]:
 
 
 def gaps(requests) -> list[float]:
-    return [b.time - a.time for a, b in zip(requests, requests[1:], strict=False)]
+    return [b.time - a.time for a, b in itertools.pairwise(requests)]
 
 
 # -- the generated wiki --------------------------------------------------------------------------
@@ -438,9 +439,10 @@ def test_resume_after_sigkill_fetches_nothing_twice(tmp_path):
         assert "Main/Hub.html" in at_kill and "Main/Page09.html" in at_kill
         assert "Main/Page10.html" not in at_kill and "Main/Page29.html" not in at_kill
 
-        done = subprocess.run(command, capture_output=True, timeout=120)
+        done = subprocess.run(command, capture_output=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr.decode()
-        second = [r.path[len(WIKI):] for r in wiki.requests()[first_requests:] if r.path.startswith(WIKI)]
+        second = [r.path[len(WIKI):] for r in wiki.requests()[first_requests:]
+                  if r.path.startswith(WIKI)]
     assert saved(out) == {"Main/Hub.html", *(f"Main/{n}.html" for n in names)}
     for name in at_kill:
         assert name.removesuffix(".html") not in second, f"{name} was fetched again"
@@ -498,8 +500,9 @@ def test_two_crawls_in_one_folder_are_refused(small_wiki, tmp_path):
     out = tmp_path / "pages"
     (out / ".crawl").mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
-         "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+        [sys.executable, "-c", ("import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+                                "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); "
+                                "time.sleep(60)"),
          str(out / ".crawl" / "lock")], stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"held\n"

@@ -10,7 +10,6 @@ connections open at once. Pages are HTML shaped like the site's (``div#main-arti
 from __future__ import annotations
 
 import email.utils
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 WIKI = "/pmwiki/pmwiki.php/"
 SHARED_HTML = Path(__file__).resolve().parents[2] / "shared" / "html"
@@ -55,7 +55,7 @@ def wiki_page(title: str, links: list[str] = (), *, canonical: str | None = None
     ns, name = title.split("/")
     own = canonical if canonical is not None else f"{site}{WIKI}{title}"
     bullets = "\n".join(
-        f'<li><a class="twikilink" href="{escape(link if "://" in link or link.startswith("/") else WIKI + link)}">'
+        f'<li><a class="twikilink" href="{escape(_href(link))}">'
         f"{escape(link.rsplit('/', 1)[-1])}</a>: an example of it.</li>"
         for link in links
     )
@@ -82,6 +82,10 @@ def wiki_page(title: str, links: list[str] = (), *, canonical: str | None = None
 </body>
 </html>
 """.encode()
+
+
+def _href(link: str) -> str:
+    return link if "://" in link or link.startswith("/") else WIKI + link
 
 
 def page(body: bytes, content_type: str = "text/html; charset=utf-8") -> Route:
@@ -150,7 +154,7 @@ class WikiServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
 
-    def __enter__(self) -> WikiServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -222,7 +226,7 @@ def _handler_for(server: WikiServer):
             reply = server.reply(self.path, n)
             try:
                 self._send(reply)
-            except (ConnectionError, socket.timeout, OSError):
+            except OSError:  # the client left: a killed or refusing crawler
                 self.close_connection = True
 
         def _send(self, reply: Reply) -> None:

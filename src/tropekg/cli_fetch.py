@@ -32,10 +32,12 @@ from .crawl import (
 @click.option("--depth", type=int, default=1, show_default=True,
               help="How many links away from the seeds to go (0: the seeds only).")
 @click.option("--namespaces", "namespaces_text", metavar="NS,NS,...",
-              help="Follow links only into these namespaces [default: Main and the media namespaces].")
-@click.option("--max-pages", type=int, help="Stop after this many pages (fetched or saved before).")
+              help="Follow links only into these namespaces "
+                   "[default: Main and the media namespaces].")
+@click.option("--max-pages", type=int, help="Stop after this many pages (fetched, failed or saved before).")
 @click.option("--delay", type=float, default=MIN_DELAY, show_default=True,
-              help=f"Seconds between requests; at least {MIN_DELAY:g} (robots.txt may ask for more).")
+              help=f"Seconds between requests; at least {MIN_DELAY:g} "
+                   "(robots.txt may ask for more).")
 @click.option("--site", default=DEFAULT_SITE, show_default=True, help="The wiki's address.")
 @click.option("--contact", envvar="TROPEKG_CONTACT",
               help="Your e-mail address or URL, sent in the User-Agent (needed for a real site; "
@@ -44,10 +46,11 @@ from .crawl import (
               help="Read seed titles from a file, one a line (# comments allowed).")
 @click.option("--refresh", is_flag=True, help="Fetch pages again even when already saved.")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds each step of a request may take (the whole request gets four times this).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary; failures still shown.")
-def fetch_command(titles, out_dir, depth, namespaces_text, max_pages, delay, site, contact, from_file,
-                  refresh, timeout, quiet) -> None:
+              help="Seconds each step of a request may take (the whole request: four times this).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar and no summary; failures still shown.")
+def fetch_command(titles, out_dir, depth, namespaces_text, max_pages, delay, site, contact,
+                  from_file, refresh, timeout, quiet) -> None:
     """Fetch rendered wiki pages into a folder, politely, ready for tropekg build.
 
     Starts from the TITLEs (Main/FriendOrFoe, an index page such as Main/Tropes, or a page URL on
@@ -66,7 +69,8 @@ def fetch_command(titles, out_dir, depth, namespaces_text, max_pages, delay, sit
     \b
     Examples:
       tropekg fetch Main/FriendOrFoe -o pages --depth 1 --contact me@example.org
-      tropekg fetch Main/Tropes -o pages --depth 2 --namespaces Main --max-pages 500 --contact me@example.org
+      tropekg fetch Main/Tropes -o pages --depth 2 --namespaces Main --max-pages 500 \
+          --contact me@example.org
       tropekg fetch --from-file titles.txt -o pages --depth 0 --contact me@example.org
       tropekg build pages -o out
     """
@@ -79,7 +83,8 @@ def fetch_command(titles, out_dir, depth, namespaces_text, max_pages, delay, sit
             raise click.UsageError("name the pages to start from: TITLE... or --from-file FILE")
         settings = CrawlSettings(
             site=where, depth=depth,
-            namespaces=parse_namespaces(namespaces_text) if namespaces_text else default_namespaces(),
+            namespaces=(parse_namespaces(namespaces_text) if namespaces_text
+                        else default_namespaces()),
             max_pages=max_pages, delay=delay, contact=contact, refresh=refresh, timeout=timeout)
     except ValueError as e:  # a seed that is not a title
         raise click.UsageError(str(e)) from None

@@ -253,7 +253,8 @@ class CrawlSettings:
         least = MIN_LOOPBACK_DELAY if self.site.is_loopback else MIN_DELAY
         if not self.delay >= least:  # also refuses NaN
             where = "a server on this machine" if self.site.is_loopback else "a real site"
-            raise CrawlError(f"--delay {self.delay}: at least {least} s between requests to {where}")
+            raise CrawlError(f"--delay {self.delay}: at least {least} s between requests "
+                             f"to {where}")
         if self.depth < 0:
             raise CrawlError(f"--depth {self.depth}: give 0 (the seeds only) or more")
         if self.max_pages is not None and self.max_pages < 1:
@@ -263,10 +264,11 @@ class CrawlSettings:
         if self.retries < 0 or self.max_wait < 0 or self.max_bytes < 1:
             raise CrawlError("retries, waits and the size cap cannot be negative")
         if self.contact is not None and not _CONTACT.fullmatch(self.contact):
-            raise CrawlError(f"--contact {self.contact!r}: give an e-mail address or an http(s) URL")
+            raise CrawlError(f"--contact {self.contact!r}: give an e-mail address or an "
+                             "http(s) URL")
         if self.contact is None and not self.site.is_loopback:
-            raise CrawlError(f"--contact EMAIL is needed to fetch from {self.site.root}: it goes in "
-                             "the User-Agent, so the site's operators can reach you")
+            raise CrawlError(f"--contact EMAIL is needed to fetch from {self.site.root}: it goes "
+                             "in the User-Agent, so the site's operators can reach you")
 
     @property
     def deadline(self) -> float:
@@ -321,7 +323,7 @@ class PoliteClient:
         self._client = httpx.Client(
             headers={"User-Agent": user_agent(settings.contact),
                      "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-                     # only what the standard library decodes: a brotli or zstd bomb needs no thought
+                     # only what the standard library decodes (no brotli or zstd surprises)
                      "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
@@ -346,7 +348,8 @@ class PoliteClient:
         self._next_request += longer - self.delay
         self.delay = longer
 
-    def get(self, url: str, *, max_bytes: int, types: tuple[str, ...] | None = HTML_TYPES) -> Answer:
+    def get(self, url: str, *, max_bytes: int,
+            types: tuple[str, ...] | None = HTML_TYPES) -> Answer:
         """The answer to a GET, after waiting out busy answers and retrying failures. A 200 answer
         carries its body (at most ``max_bytes``, of one of the content ``types`` unless ``None``);
         others carry none. Raises :class:`FetchFailed`."""
@@ -405,7 +408,8 @@ class PoliteClient:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise FetchFailed(f"the answer is more than the {_size(max_bytes)} cap (refused)")
+                        raise FetchFailed(f"the answer is more than the {_size(max_bytes)} cap "
+                                          "(refused)")
                     if time.monotonic() > deadline:
                         raise _TooSlow()
                     chunks.append(chunk)
@@ -426,10 +430,13 @@ def _drain(response: httpx.Response, deadline: float) -> None:
     """Read a small unwanted body (a redirect's, an error page), so the connection can be kept;
     a large or slow one is dropped with its connection instead."""
     size = 0
-    for chunk in response.iter_raw():
-        size += len(chunk)
-        if size > _DRAINED_BYTES or time.monotonic() > deadline:
-            return
+    try:
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > _DRAINED_BYTES or time.monotonic() > deadline:
+                return
+    except httpx.HTTPError:
+        return  # the status is what counts; the connection is dropped with the body
 
 
 # -- robots.txt ----------------------------------------------------------------------------------
@@ -450,12 +457,13 @@ class RobotsPolicy:
             try:
                 answer = client.get(url, max_bytes=MAX_ROBOTS_BYTES, types=None)
             except FetchFailed as e:
-                raise FetchFailed(f"robots.txt could not be read, so nothing is fetched: {e}") from None
+                raise FetchFailed(f"robots.txt could not be read, so nothing is fetched: {e}"
+                                  ) from None
             if answer.status in REDIRECTS:
                 target = urljoin(url, answer.headers.get("location", ""))
                 if not site.owns(target):
-                    raise FetchFailed(f"robots.txt redirects off the site to {target} (not followed), "
-                                      "so nothing is fetched")
+                    raise FetchFailed(f"robots.txt redirects off the site to {target} (not "
+                                      "followed), so nothing is fetched")
                 url = target
                 continue
             if answer.status == 200:
@@ -563,7 +571,8 @@ class CrawlState:
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('site', ?)", (site.root,))
             known = self._db.execute("SELECT value FROM meta WHERE name = 'site'").fetchone()[0]
         except sqlite3.Error as e:
-            raise CrawlError(f"{path}: unreadable crawl state ({e}); remove it to start afresh") from None
+            raise CrawlError(f"{path}: unreadable crawl state ({e}); remove it to start afresh"
+                             ) from None
         if known != site.root:
             self.close()
             raise CrawlError(f"{path.parent.parent} holds a crawl of {known}, not {site.root}: "
@@ -744,6 +753,9 @@ def crawl(seeds: Iterable[str], out_dir: Path, settings: CrawlSettings,
             with PoliteClient(settings) as client:
                 report = _Crawl(paths, folder, state, client, settings, progress).run()
             folder.write_aliases(state.aliases())
+        except (OSError, sqlite3.Error) as e:
+            # what was saved so far stays saved (and known to the state): a rerun goes on from it
+            raise CrawlError(f"{out_dir}: cannot keep the crawl's pages or state: {e}") from None
         finally:
             state.close()
     finally:
@@ -792,14 +804,15 @@ class _Crawl:
             if visit is None:
                 continue  # refused by robots.txt: not a visit, no request made
             visited += 1
-            self.progress(visited, min(visited + len(queue), s.max_pages or visited + len(queue)))
-            if depth >= s.depth:
-                continue
-            for link in visit.links:
-                link_title = title_of_path(link)
-                if link_title.namespace.casefold() in allowed and link_title.key not in queued:
-                    queued.add(link_title.key)
-                    queue.append((link, depth + 1))
+            if depth < s.depth:
+                for link in visit.links:
+                    link_title = title_of_path(link)
+                    if link_title.namespace.casefold() in allowed and link_title.key not in queued:
+                        queued.add(link_title.key)
+                        queue.append((link, depth + 1))
+            # the total grows as pages are read; it is the pages in reach so far
+            total = visited + len(queue)
+            self.progress(visited, total if s.max_pages is None else min(total, s.max_pages))
         self.report.delay = self.client.delay
         return self.report
 
@@ -846,7 +859,8 @@ class _Crawl:
                 data = path.read_bytes()
             except OSError:
                 return []
-            links = read_links(data, self.settings.site.page_url(str(title)), self.settings.site).links
+            site = self.settings.site
+            links = read_links(data, site.page_url(str(title)), site).links
             self.state.record_page(title, links)
         return links
 
