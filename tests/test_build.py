@@ -16,10 +16,12 @@ from rdflib import BNode as RdflibBNode
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 
-import tropekg.build as build_module
+import tropekg.build.outputs as outputs_module
+import tropekg.build.page as page_module
+import tropekg.build.pool as pool_module
 from tropekg import __version__
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, build
-from tropekg.mapping import DEFAULT_BASE
+from tropekg.rdf.iris import DEFAULT_BASE
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
 TKR = Namespace(DEFAULT_BASE + "resource/")
@@ -100,12 +102,12 @@ def test_same_pages_give_byte_identical_outputs(corpus, built, tmp_path):
 def test_parallel_build_gives_the_same_bytes(corpus, built, tmp_path, monkeypatch):
     pools = []
 
-    class RecordingPool(build_module.ProcessPoolExecutor):
+    class RecordingPool(pool_module.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "ProcessPoolExecutor", RecordingPool)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", RecordingPool)
     report = build([corpus], tmp_path, jobs=2)
     assert pools == [2], "the build did not use the process pool"
     assert report.pages == len(_page_files(corpus))
@@ -344,7 +346,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
 
 
-@pytest.mark.parametrize("victim", ["_wanted_quads", "jsonld_header", "_better_class"])
+@pytest.mark.parametrize("victim", ["wanted_quads", "jsonld_header", "turtle_block"])
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1, cache=False)
@@ -354,7 +356,7 @@ def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victi
     def fail_midway(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(build_module, victim, fail_midway)
+    monkeypatch.setattr(outputs_module, victim, fail_midway)
     with pytest.raises(RuntimeError, match="simulated failure"):
         build([EXAMPLES, Path(__file__).resolve().parent / "golden"], out, jobs=1)
     assert _snapshot(out) == before  # byte-identical, and no staging folder or temporary file left
@@ -372,10 +374,8 @@ def test_a_rebuild_parses_only_changed_pages_and_gives_the_same_bytes(tmp_path, 
     page = pages / "Main" / "FriendOrFoe.txt"
     page.write_text(page.read_text() + "* ''Film/RushHour'': a new example bullet.\n")
     parsed = []
-    import tropekg.build as build_module
-
-    real = build_module.parse_source
-    monkeypatch.setattr(build_module, "parse_source", lambda src, title: parsed.append(str(title)) or real(src, title))
+    real = page_module.parse_source
+    monkeypatch.setattr(page_module, "parse_source", lambda src, title: parsed.append(str(title)) or real(src, title))
     second = build([pages], out, jobs=1)
     assert parsed == ["Main/FriendOrFoe"]
     assert second.cached == second.pages - 1
@@ -398,16 +398,14 @@ def test_a_damaged_cache_entry_is_parsed_again(tmp_path):
 
 
 def test_a_mapping_bug_on_one_page_is_reported_and_the_rest_built(tmp_path, monkeypatch):
-    import tropekg.build as build_module
-
-    real = build_module.page_quads
+    real = page_module.page_quads
 
     def buggy(page, prov, iris):
         if page.title.name == "FriendOrFoe":
             raise KeyError("simulated mapper bug")
         return real(page, prov, iris)
 
-    monkeypatch.setattr(build_module, "page_quads", buggy)
+    monkeypatch.setattr(page_module, "page_quads", buggy)
     report = build([EXAMPLES], tmp_path / "out", jobs=1, cache=False)
     assert [f["path"].endswith("FriendOrFoe.txt") for f in report.failed] == [True]
     assert "please report" in report.failed[0]["reason"]

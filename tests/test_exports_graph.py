@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from tropekg.cli_analysis import export_command
-from tropekg.exports_graph import (
+from tropekg.analysis.export import (
     FORMATS,
     GRAPH_FORMATS,
     RDF_FORMATS,
@@ -25,9 +24,10 @@ from tropekg.exports_graph import (
     dot_text,
     export,
     view_graph,
-    write_atomically,
 )
-from tropekg.store import GraphStore
+from tropekg.atomic import write_with
+from tropekg.cli.analysis import export_command
+from tropekg.store.embedded import GraphStore
 
 from .test_analysis import planted
 
@@ -194,10 +194,10 @@ def test_files_are_replaced_atomically(tmp_path):
         raise RuntimeError("interrupted")
 
     with pytest.raises(RuntimeError):
-        write_atomically(out, fail)
+        write_with(out, fail)
     assert out.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["kept.csv"]  # no temporary file left
-    write_atomically(out, lambda f: f.write(b"new"))
+    write_with(out, lambda f: f.write(b"new"))
     assert out.read_text() == "new"
 
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from tropekg import __version__
 from tropekg.cli import cli
-from tropekg.crawl import CrawlError, CrawlSettings, Site, crawl, read_links
+from tropekg.readers.crawl import CrawlError, CrawlSettings, Site, crawl, read_links
 
 from .wiki_server import (
     SHARED_HTML,
@@ -451,13 +451,13 @@ def test_resume_after_sigkill_fetches_nothing_twice(tmp_path):
     for n in names:
         expected = wiki_page(f"Main/{n}")
         assert (out / f"Main/{n}.html").read_bytes() == expected
-    assert not [p for p in out.rglob("*.part")]
+    assert not [p for p in out.rglob(".*.tmp")]
 
 
 def test_stale_temporary_files_of_a_killed_crawl_are_removed(small_wiki, tmp_path):
     out = tmp_path / "pages"
     (out / "Main").mkdir(parents=True)
-    stale = out / "Main" / ".Alpha.html.abc123.part"
+    stale = out / "Main" / ".Alpha.html.abc123.tmp"
     stale.write_bytes(b"<html>half a pa")
     assert fetch(small_wiki, out, "Main/Alpha", "--depth", "0").exit_code == 0
     assert not stale.exists()
