@@ -17,6 +17,7 @@ import click
 from tropekg import __version__
 from tropekg.cli.analysis import analyze_command, export_command, path_command, viz_group
 from tropekg.cli.common import EXIT_CODES_HELP, ExitCode
+from tropekg.cli.fetch import fetch_command
 from tropekg.cli.pages import build_command, parse_command
 from tropekg.cli.store import load_command, query_group, serve_command, sparql_command
 from tropekg.cli.synth import synth_command
@@ -35,7 +36,8 @@ def cli() -> None:
 
 
 COMMANDS = (parse_command, build_command, load_command, query_group, sparql_command, serve_command,
-            validate_command, analyze_command, path_command, export_command, viz_group, synth_command)
+            validate_command, analyze_command, path_command, export_command, viz_group, synth_command,
+            fetch_command)
 
 
 def _with_exit_codes(command: click.Command) -> None:
