@@ -129,13 +129,19 @@ def free_link_name(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words if w)
 
 
-_WIKIWORD_RUN = re.compile(r"[a-z][A-Z0-9]")
+# PmWiki's $WikiWordPattern, which TV Tropes' engine grew from: a capital, then somewhere a capital
+# followed by a lower-case letter or digit, or a lower-case letter or digit followed by a capital;
+# and, as this reader has always read them, a lower-case letter followed by a digit. ``AaA``,
+# ``AA20``, ``AAaa``, ``Aa20``, ``A2BcDe`` and ``NPCs`` are WikiWords (which is why pages escape
+# ``[=NPCs=]``); ``Aaaa``, ``AAAA`` and ``A2`` are not. The lazy run keeps the search linear: each
+# position of a word tries the two-character alternatives once.
+WIKIWORD_PATTERN = r"[A-Z][A-Za-z0-9]*?(?:[A-Z][a-z0-9]|[a-z0-9][A-Z]|[a-z][0-9])[A-Za-z0-9]*+"
+_WIKIWORD = re.compile(WIKIWORD_PATTERN)
 
 
 def is_wikiword(word: str) -> bool:
-    """CamelCase with two or more capitals (digits count) and a lower-case letter between:
-    ``AaA``, ``Aa20``, ``A2BcDe`` are links; ``AAAA``, ``Aaaa``, ``A2`` are not."""
-    return word[:1].isupper() and word.isascii() and _WIKIWORD_RUN.search(word) is not None
+    """Whether a word is a WikiWord, a link by itself (see :data:`WIKIWORD_PATTERN`)."""
+    return _WIKIWORD.fullmatch(word) is not None
 
 
 _HUMP = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Za-z])")

@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .titles import Title, free_link_name, is_known_namespace, is_wikiword, make_title
+from .titles import (
+    WIKIWORD_PATTERN,
+    Title,
+    free_link_name,
+    is_known_namespace,
+    is_wikiword,
+    make_title,
+)
 
 # Token kinds.
 TEXT = "text"            # value: the text
@@ -58,7 +65,6 @@ _LINE_START = re.compile(
     r"|(?P<indent>-+>)[ \t]*"
 )
 
-_WORD = r"[A-Za-z0-9]"
 # Where a bare link may start: not inside a word, a path or an anchor, nor after the "@" of an e-mail
 # address; but right after a "[[spoiler:" opener or a "@@" (markup, not part of the word).
 _WORD_START = r"(?<![\w/.#])(?<!\w@)"
@@ -86,7 +92,7 @@ _INLINE = re.compile(
     r"\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*))"
     r"|(?P<url>https?://[^\s\[\]<>\"]+)"
     r"|" + _WORD_START + r"(?P<ns>[A-Z][A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
-    r"|" + _WORD_START + r"(?P<ww>[A-Z]" + _WORD + r"*?[a-z][A-Z0-9]" + _WORD + r"*+)"
+    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN + r")"
     r"|(?P<quotes>'{2,5})"
     r"|(?P<mono>@@)"
     r"|@/(?P<handle>[A-Za-z0-9_]+)"
