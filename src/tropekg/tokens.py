@@ -122,6 +122,14 @@ def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title 
     return make_title(ns, name), shown
 
 
+def dotted_title(ns: str, page: str) -> Title | None:
+    """``Ns.Page``: a link when the namespace is one the wiki has, or when the page part is a
+    WikiWord (PmWiki's ``Group.WikiWord``, in a namespace our table lacks); else prose ("Word.Next")."""
+    if is_known_namespace(ns) or is_wikiword(page):
+        return make_title(ns, page)
+    return None
+
+
 def _target_title(target: str) -> Title | None:
     """The page a pothole's target names, in any of the link forms."""
     if "{{" in target:
@@ -133,8 +141,8 @@ def _target_title(target: str) -> Title | None:
     for sep in "/.":
         if sep in target:
             ns, _, page = target.partition(sep)
-            if sep == "." and not is_known_namespace(ns):
-                return None
+            if sep == ".":
+                return dotted_title(ns, page)
             return make_title(ns, page)
     return make_title(None, target)
 
@@ -202,12 +210,13 @@ class _LineScanner:
                 out.append(Token(URL, lineno, m.group()))
             elif group == "page":
                 ns, sep, page = m.group("ns"), m.group("sep"), m.group("page")
-                if sep == "." and not is_known_namespace(ns):
+                title = make_title(ns, page) if sep == "/" else dotted_title(ns, page)
+                if title is None:
                     # "Word.Next" in prose: only the first word can be a link.
                     end = start + len(ns)
                     self._word(ns, lineno)
                 else:
-                    out.append(Token(LINK, lineno, m.group(), make_title(ns, page), None))
+                    out.append(Token(LINK, lineno, m.group(), title, None))
             elif group == "ww":
                 word = m.group("ww")
                 out.append(Token(LINK, lineno, word, make_title(None, word), None))
