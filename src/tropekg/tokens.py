@@ -34,7 +34,7 @@ BOLD = "bold"            # '''
 BOLD_ITALIC = "bold-italic"  # ''''' : opens both, or closes both in the order they were opened
 MONO = "mono"            # @@
 ESCAPED = "escaped"      # [=literal=] ; value: the literal text
-HANDLE = "handle"        # @/Name
+HANDLE = "handle"        # @/Name or @/{{Some Name}} ; value: the name shown
 URL = "url"              # a bare URL (text, never a wiki link)
 COMMENT = "comment"      # %% to end of line
 BULLET = "bullet"        # line start: *, **, +, # ... ; depth
@@ -95,7 +95,7 @@ _INLINE = re.compile(
     r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN + r")"
     r"|(?P<quotes>'{2,5})"
     r"|(?P<mono>@@)"
-    r"|@/(?P<handle>[A-Za-z0-9_]+)"
+    r"|@/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
     r")"
 )
 
@@ -105,7 +105,9 @@ def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title 
 
     ``{{averted|Trope}}`` links ``AvertedTrope`` shown "averted"; ``{{Worthy Opponent}}s`` links
     ``WorthyOpponent`` shown "Worthy Opponents"; ``{{Film/RED}}`` links ``Film/RED`` shown "RED".
+    An anchor names a place on the page, not another page: ``{{Film/RED#Trivia}}`` links ``Film/RED``.
     """
+    body = body.split("#", 1)[0]
     if "|" in body:
         word, _, tail = body.partition("|")
         shown = word.strip() + suffix
@@ -235,6 +237,9 @@ class _LineScanner:
                 out.append(Token(MONO, lineno, "@@"))
             elif group == "handle":
                 out.append(Token(HANDLE, lineno, m.group("handle")))
+            elif group == "hfree":
+                # a troper's handle with spaces: a name, never a link to a Main/ page
+                out.append(Token(HANDLE, lineno, " ".join(m.group("hfree").split())))
             else:  # pragma: no cover - every alternative is named above
                 raise AssertionError(f"tokenizer: unhandled group {group!r}")
             pos = end
