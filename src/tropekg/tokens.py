@@ -252,8 +252,10 @@ class _LineScanner:
 
 
 def tokenize(text: str) -> list[Token]:
-    """All tokens of a page's source. Lines end at ``\\n`` (a ``\\r`` before it is dropped); a line
-    ending in ``\\\\`` continues on the next one, which stays part of the same logical line."""
+    """All tokens of a page's source. Lines end at ``\\n`` (a ``\\r`` before it is dropped). A line
+    ending in a backslash continues on the next one, which stays part of the same logical line (so
+    a ``[[caption:...`` split over two lines is one caption): PmWiki's rule, where one backslash
+    joins the lines and each further one is a line break, shown here as a space."""
     out: list[Token] = []
     scanner = _LineScanner(out)
     line_start = _LINE_START.match
@@ -261,9 +263,11 @@ def tokenize(text: str) -> list[Token]:
     for lineno, raw in enumerate(text.split("\n"), start=1):
         if raw.endswith("\r"):
             raw = raw[:-1]
-        cont = raw.endswith("\\\\")
+        cont = raw.endswith("\\")
         if cont:
-            raw = raw[:-2]
+            stripped = raw.rstrip("\\")
+            breaks = len(raw) - len(stripped) - 1
+            raw = stripped
         pos = 0
         if not continuing:
             m = line_start(raw)
@@ -281,7 +285,8 @@ def tokenize(text: str) -> list[Token]:
         if pos < len(raw):
             scanner.scan(raw, pos, lineno)
         if cont:
-            out.append(Token(TEXT, lineno, " "))
+            if breaks:
+                out.append(Token(TEXT, lineno, " "))
             continuing = True
         else:
             out.append(Token(EOL, lineno))
