@@ -147,6 +147,25 @@ def is_wikiword(word: str) -> bool:
 _HUMP = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Za-z])")
 
 
+def _read_small_words() -> frozenset[str]:
+    with open(data_path("small_words.tsv"), encoding="utf-8", newline="") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return frozenset(row["word"].strip().casefold() for row in rows)
+
+
+SMALL_WORDS: frozenset[str] = _read_small_words()
+
+
+@lru_cache(maxsize=65536)
 def spaced(name: str) -> str:
-    """Spaced words for a page name: ``WouldNotShootAGoodGuy`` -> ``Would Not Shoot A Good Guy``."""
-    return _HUMP.sub(" ", name)
+    """The words a page name is shown as when no display title is known, by the wiki's display rule:
+    humps become spaces and the small words of ``data/small_words.tsv`` are lower case inside the
+    title (never first or last): ``WouldNotShootAGoodGuy`` -> ``Would Not Shoot a Good Guy``,
+    ``GetItOverWith`` -> ``Get It Over With``. Every label made from a page name comes from here."""
+    words = _HUMP.sub(" ", name).split(" ")
+    for i in range(1, len(words) - 1):
+        word = words[i]
+        # only a capitalised word: "AND" in an acronym is no small word
+        if word.casefold() in SMALL_WORDS and (len(word) == 1 or word[1:].islower()):
+            words[i] = word.lower()
+    return " ".join(words)
