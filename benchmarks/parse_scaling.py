@@ -29,10 +29,10 @@ from pathlib import Path
 import mwparserfromhell
 
 from tropekg import __version__
-from tropekg.extract import extract
+from tropekg.markup.extract import extract
+from tropekg.markup.tokens import tokenize
+from tropekg.markup.tree import build
 from tropekg.titles import parse_title
-from tropekg.tokens import tokenize
-from tropekg.tree import build
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "parse_scaling.json"

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tropekg.cli import EXIT_USAGE, cli
-from tropekg.parse import parse_text
+from tropekg.markup.parse import parse_text
+from tropekg.markup.tree import MAX_NESTING
 from tropekg.titles import parse_title
-from tropekg.tree import MAX_NESTING
 
 TITLE = parse_title("Main/BadInput")
 N = 100_000

@@ -19,7 +19,7 @@ from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 import tropekg.build as build_module
 from tropekg import __version__
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, build
-from tropekg.mapping import DEFAULT_BASE
+from tropekg.rdf.mapping import DEFAULT_BASE
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
 TKR = Namespace(DEFAULT_BASE + "resource/")

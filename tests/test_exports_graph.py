@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from tropekg.cli_analysis import export_command
-from tropekg.exports_graph import (
+from tropekg.analysis.export import (
     FORMATS,
     GRAPH_FORMATS,
     RDF_FORMATS,
@@ -27,7 +26,8 @@ from tropekg.exports_graph import (
     view_graph,
     write_atomically,
 )
-from tropekg.store import GraphStore
+from tropekg.cli.analysis import export_command
+from tropekg.store.embedded import GraphStore
 
 from .test_analysis import planted
 

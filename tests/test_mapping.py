@@ -1,4 +1,4 @@
-"""Tests for the page model to RDF mapping (tropekg.mapping): golden files, IRIs, vocabulary, a real page.
+"""Tests for the page model to RDF mapping (tropekg.rdf.mapping): golden files, IRIs, vocabulary, a real page.
 
 Golden files: each ``tests/golden/{Namespace}.{PageName}.txt`` is mapped and compared, as isomorphic
 named graphs, with the ``.trig`` next to it. After a deliberate change to the parser or the mapper,
@@ -19,11 +19,11 @@ from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 
 from tropekg import __version__
 from tropekg.build import build
-from tropekg.export import PREFIXES, prefixes_for
-from tropekg.mapping import DEFAULT_BASE, IriScheme, Provenance, emitted_predicates, page_quads
-from tropekg.parse import parse_source, parse_text
-from tropekg.resources import ontology_path
-from tropekg.source import decode, title_from_path
+from tropekg.markup.parse import parse_source, parse_text
+from tropekg.rdf.jsonld import PREFIXES, prefixes_for
+from tropekg.rdf.mapping import DEFAULT_BASE, IriScheme, Provenance, emitted_predicates, page_quads
+from tropekg.readers.source import decode, title_from_path
+from tropekg.shipped import ontology_path
 from tropekg.titles import parse_title
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")

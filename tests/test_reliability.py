@@ -16,8 +16,8 @@ import pyoxigraph
 import pytest
 
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, build
-from tropekg.mapping import IriScheme
-from tropekg.source import PageError, title_from_path
+from tropekg.rdf.mapping import IriScheme
+from tropekg.readers.source import PageError, title_from_path
 from tropekg.titles import make_title, parse_title
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +158,7 @@ def test_a_second_build_into_the_same_folder_is_refused_while_one_runs(tmp_path)
 
 
 def test_validate_and_export_make_no_network_access(tmp_path):
-    from tropekg.store import GraphStore
+    from tropekg.store.embedded import GraphStore
 
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1)

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 
 from tropekg.build import build
 from tropekg.cli import cli
-from tropekg.cli_synth import synth_command
-from tropekg.parse import parse_file, parse_text
-from tropekg.source import PageError
+from tropekg.cli.synth import synth_command
+from tropekg.markup.parse import parse_file, parse_text
+from tropekg.markup.tokens import LINK, tokenize
+from tropekg.readers.source import PageError
 from tropekg.synth import BREAKAGES, MODE_RATES, STATS_FILE, SynthError, filler_sentences, generate
 from tropekg.titles import Title, is_wikiword
-from tropekg.tokens import LINK, tokenize
 
 TROPES, WORKS = 200, 150
 

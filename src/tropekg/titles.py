@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .resources import data_path
+from tropekg.shipped import data_path
 
 DEFAULT_NAMESPACE = "Main"
 
