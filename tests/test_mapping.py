@@ -403,4 +403,4 @@ def test_real_page_provenance(page_graph):
     assert page_graph.value(GRAPH, FOAF.primaryTopic) == SUBJECT
     assert (SUBJECT, TK.describedBy, GRAPH) in page_graph
     assert (SUBJECT, RDF.type, TK.Trope) in page_graph
-    assert (SUBJECT, RDFS.label, Literal("Would Not Shoot A Good Guy", lang="en")) in page_graph
+    assert (SUBJECT, RDFS.label, Literal("Would Not Shoot a Good Guy", lang="en")) in page_graph

@@ -247,7 +247,7 @@ def _lines(root: N.Node) -> list[_Line]:
     return out
 
 
-def _kind(title: Title, root: N.Node, lines: list[_Line]) -> str:
+def _kind(title: Title, lines: list[_Line], body: list[_Line]) -> str:
     role = title.role
     if role == ROLE_WORK:
         return WORK
@@ -261,7 +261,40 @@ def _kind(title: Title, root: N.Node, lines: list[_Line]) -> str:
         return INDEX
     if title.name.endswith("Index") and not any(ln.folder for ln in lines):
         return INDEX
+    if _lists_pages(body):
+        return INDEX
     return TROPE
+
+
+def _lists_pages(body: list[_Line]) -> bool:
+    """An index page written as a plain list: its top-level bullets (two or more, maybe grouped under
+    ``!`` headers) are each just a link to a trope or index page, and no bullet names a work. A trope
+    page's examples name works, and an italicised link is a work's title (''DeathMerchant'')."""
+    top = [ln.node for ln in body if ln.node.kind == N.BULLET and ln.node.depth == 1]
+    if len(top) < 2 or not all(_lone_trope_link(node) for node in top):
+        return False
+    for ln in body:
+        if ln.node.kind == N.BULLET and any(
+            n.title.role == ROLE_WORK for n in ln.node.walk() if n.kind in (N.LINK, N.POTHOLE)
+        ):
+            return False
+    return True
+
+
+def _lone_trope_link(bullet: N.Node) -> bool:
+    """A bullet holding one link to a ``Main/`` page and nothing else a reader sees (bold allowed)."""
+    nodes = bullet.children
+    while True:
+        significant = [n for n in nodes if not (
+            n.kind in (N.COMMENT, N.DIRECTIVE) or (n.kind == N.TEXT and not (n.value or "").strip())
+        )]
+        if len(significant) != 1:
+            return False
+        only = significant[0]
+        if only.kind == N.BOLD:
+            nodes = only.children
+            continue
+        return only.kind in (N.LINK, N.POTHOLE) and only.title.role == ROLE_TROPE
 
 
 def _is_quote_line(node: N.Node) -> bool:
@@ -280,16 +313,6 @@ def _only_containers(node: N.Node) -> bool:
 def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page:
     """The page model of one parsed page."""
     lines = _lines(root)
-    page = Page(title=title, kind=_kind(title, root, lines))
-    page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
-
-    for node in root.walk():
-        if node.kind == N.LINK:
-            page.links.append(Link(node.title, node.value, node.line))
-        elif node.kind == N.POTHOLE:
-            label = _clean(N.plain_text(node.children)) or None
-            page.links.append(Link(node.title, label, node.line))
-
     # Where the examples start: the first folder or header when the page has one, else the first
     # bullet. Bullets before that point belong to the description.
     has_sections = any(ln.folder is not None or ln.node.kind == N.HEADER for ln in lines)
@@ -302,9 +325,18 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
         ):
             body_start = i
             break
+    body = lines[body_start:]
+
+    page = Page(title=title, kind=_kind(title, lines, body))
+    page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
+    for node in root.walk():
+        if node.kind == N.LINK:
+            page.links.append(Link(node.title, node.value, node.line))
+        elif node.kind == N.POTHOLE:
+            label = _clean(N.plain_text(node.children)) or None
+            page.links.append(Link(node.title, label, node.line))
 
     _read_head(page, lines[:body_start])
-    body = lines[body_start:]
     if page.kind == TROPE:
         _trope_examples(page, body)
     elif page.kind == WORK:

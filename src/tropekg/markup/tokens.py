@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tropekg.titles import Title, free_link_name, is_known_namespace, is_wikiword, make_title
+from tropekg.titles import (
+    WIKIWORD_PATTERN,
+    Title,
+    free_link_name,
+    is_known_namespace,
+    is_wikiword,
+    make_title,
+)
 
 # Token kinds.
 TEXT = "text"            # value: the text
@@ -27,7 +34,7 @@ BOLD = "bold"            # '''
 BOLD_ITALIC = "bold-italic"  # ''''' : opens both, or closes both in the order they were opened
 MONO = "mono"            # @@
 ESCAPED = "escaped"      # [=literal=] ; value: the literal text
-HANDLE = "handle"        # @/Name
+HANDLE = "handle"        # @/Name or @/{{Some Name}} ; value: the name shown
 URL = "url"              # a bare URL (text, never a wiki link)
 COMMENT = "comment"      # %% to end of line
 BULLET = "bullet"        # line start: *, **, +, # ... ; depth
@@ -58,7 +65,6 @@ _LINE_START = re.compile(
     r"|(?P<indent>-+>)[ \t]*"
 )
 
-_WORD = r"[A-Za-z0-9]"
 # Where a bare link may start: not inside a word, a path or an anchor, nor after the "@" of an e-mail
 # address; but right after a "[[spoiler:" opener or a "@@" (markup, not part of the word).
 _WORD_START = r"(?<![\w/.#])(?<!\w@)"
@@ -86,10 +92,10 @@ _INLINE = re.compile(
     r"\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*))"
     r"|(?P<url>https?://[^\s\[\]<>\"]+)"
     r"|" + _WORD_START + r"(?P<ns>[A-Z][A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
-    r"|" + _WORD_START + r"(?P<ww>[A-Z]" + _WORD + r"*?[a-z][A-Z0-9]" + _WORD + r"*+)"
+    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN + r")"
     r"|(?P<quotes>'{2,5})"
     r"|(?P<mono>@@)"
-    r"|@/(?P<handle>[A-Za-z0-9_]+)"
+    r"|@/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
     r")"
 )
 
@@ -99,7 +105,9 @@ def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title 
 
     ``{{averted|Trope}}`` links ``AvertedTrope`` shown "averted"; ``{{Worthy Opponent}}s`` links
     ``WorthyOpponent`` shown "Worthy Opponents"; ``{{Film/RED}}`` links ``Film/RED`` shown "RED".
+    An anchor names a place on the page, not another page: ``{{Film/RED#Trivia}}`` links ``Film/RED``.
     """
+    body = body.split("#", 1)[0]
     if "|" in body:
         word, _, tail = body.partition("|")
         shown = word.strip() + suffix
@@ -116,6 +124,14 @@ def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title 
     return make_title(ns, name), shown
 
 
+def dotted_title(ns: str, page: str) -> Title | None:
+    """``Ns.Page``: a link when the namespace is one the wiki has, or when the page part is a
+    WikiWord (PmWiki's ``Group.WikiWord``, in a namespace our table lacks); else prose ("Word.Next")."""
+    if is_known_namespace(ns) or is_wikiword(page):
+        return make_title(ns, page)
+    return None
+
+
 def _target_title(target: str) -> Title | None:
     """The page a pothole's target names, in any of the link forms."""
     if "{{" in target:
@@ -127,8 +143,8 @@ def _target_title(target: str) -> Title | None:
     for sep in "/.":
         if sep in target:
             ns, _, page = target.partition(sep)
-            if sep == "." and not is_known_namespace(ns):
-                return None
+            if sep == ".":
+                return dotted_title(ns, page)
             return make_title(ns, page)
     return make_title(None, target)
 
@@ -196,12 +212,13 @@ class _LineScanner:
                 out.append(Token(URL, lineno, m.group()))
             elif group == "page":
                 ns, sep, page = m.group("ns"), m.group("sep"), m.group("page")
-                if sep == "." and not is_known_namespace(ns):
+                title = make_title(ns, page) if sep == "/" else dotted_title(ns, page)
+                if title is None:
                     # "Word.Next" in prose: only the first word can be a link.
                     end = start + len(ns)
                     self._word(ns, lineno)
                 else:
-                    out.append(Token(LINK, lineno, m.group(), make_title(ns, page), None))
+                    out.append(Token(LINK, lineno, m.group(), title, None))
             elif group == "ww":
                 word = m.group("ww")
                 out.append(Token(LINK, lineno, word, make_title(None, word), None))
@@ -220,6 +237,9 @@ class _LineScanner:
                 out.append(Token(MONO, lineno, "@@"))
             elif group == "handle":
                 out.append(Token(HANDLE, lineno, m.group("handle")))
+            elif group == "hfree":
+                # a troper's handle with spaces: a name, never a link to a Main/ page
+                out.append(Token(HANDLE, lineno, " ".join(m.group("hfree").split())))
             else:  # pragma: no cover - every alternative is named above
                 raise AssertionError(f"tokenizer: unhandled group {group!r}")
             pos = end
@@ -232,17 +252,21 @@ class _LineScanner:
 
 
 def tokenize(text: str) -> list[Token]:
-    """All tokens of a page's source. Lines end at ``\\n`` (a ``\\r`` before it is dropped); a line
-    ending in ``\\\\`` continues on the next one, which stays part of the same logical line."""
+    """All tokens of a page's source. Lines end at ``\\n`` (a ``\\r`` before it is dropped). A line
+    ending in a backslash continues on the next one, which stays part of the same logical line (so
+    a ``[[caption:...`` split over two lines is one caption): PmWiki's rule, where one backslash
+    joins the lines and each further one is a line break, shown here as a space."""
     out: list[Token] = []
     scanner = _LineScanner(out)
     line_start = _LINE_START.match
     continuing = False
     for lineno, raw in enumerate(text.split("\n"), start=1):
         raw = raw.removesuffix("\r")
-        cont = raw.endswith("\\\\")
+        cont = raw.endswith("\\")
         if cont:
-            raw = raw[:-2]
+            stripped = raw.rstrip("\\")
+            breaks = len(raw) - len(stripped) - 1
+            raw = stripped
         pos = 0
         if not continuing:
             m = line_start(raw)
@@ -260,7 +284,8 @@ def tokenize(text: str) -> list[Token]:
         if pos < len(raw):
             scanner.scan(raw, pos, lineno)
         if cont:
-            out.append(Token(TEXT, lineno, " "))
+            if breaks:
+                out.append(Token(TEXT, lineno, " "))
             continuing = True
         else:
             out.append(Token(EOL, lineno))
