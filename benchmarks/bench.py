@@ -297,7 +297,8 @@ def rdflib_pipeline(folder: Path, destination: Path) -> None:
     from pyoxigraph import BlankNode, NamedNode
 
     from tropekg.markup.parse import parse_source
-    from tropekg.rdf.mapping import IriScheme, Provenance, page_quads
+    from tropekg.rdf.iris import IriScheme
+    from tropekg.rdf.mapping import Provenance, page_quads
     from tropekg.readers.source import PageError, decode, title_from_path
 
     xsd_string = "http://www.w3.org/2001/XMLSchema#string"
@@ -463,7 +464,8 @@ def query_runs(queries: dict, samples: dict) -> list[tuple[str, object, dict[str
 
 def run_query(name: str, store: str, params: str, repeat: int) -> None:
     """Worker: run one saved query REPEAT times on a read-only store; print the times as JSON."""
-    from tropekg.query.saved import bind, get_query
+    from tropekg.query.params import bind
+    from tropekg.query.saved import get_query
     from tropekg.store.embedded import GraphStore
 
     query = get_query(name)

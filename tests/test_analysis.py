@@ -335,13 +335,6 @@ def test_analyze_command_prints_text_and_json(disk_store):
     assert result.exit_code == 2 and "--store PATH or --endpoint URL" in result.output
 
 
-def test_commands_have_help_with_an_example():
-    from tropekg.cli.analysis import export_command, viz_group
-
-    for command in (analyze_command, path_command, export_command, *viz_group.commands.values()):
-        assert "Example" in (command.help or ""), command.name
-
-
 def test_report_displays_in_a_notebook_with_page_text_escaped():
     g = planted()
     g.trope("Main/Evil", label="<script>alert(1)</script>")

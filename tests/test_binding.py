@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
 from tropekg.query.binding import bound_query_text, sparql_tokens, substitutions_for
-from tropekg.query.results import Rows, Triples
 from tropekg.query.saved import QueryError
-from tropekg.store.embedded import GraphStore, StoreError, to_result
+from tropekg.store import StoreError
+from tropekg.store.answers import Rows, Triples, to_answer
+from tropekg.store.embedded import GraphStore
 from tropekg.store.endpoint import Endpoint, EndpointError
 
 from .sparql_server import oxigraph_server
@@ -191,12 +192,12 @@ def test_each_shape_gives_the_rows_of_the_terms_written_by_hand_on_the_embedded_
     assert comparable(local.run(query, bindings)) == expected
     # both ways of binding, each on its own
     by_values = local.store.query(bound_query_text(query, bindings), use_default_graph_as_union=True)
-    assert comparable(to_result(by_values)) == expected
+    assert comparable(to_answer(by_values)) == expected
     substitutions = substitutions_for(query, bindings)
     assert (substitutions is not None) == substitutes
     if substitutions:
         by_substitution = local.store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
-        assert comparable(to_result(by_substitution)) == expected
+        assert comparable(to_answer(by_substitution)) == expected
 
 
 @pytest.mark.parametrize(("name", "query", "bindings", "hand", "substitutes"), SHAPES, ids=IDS)

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from pyoxigraph import Literal
 
 from tropekg.cli import cli
+from tropekg.query.params import bind
 from tropekg.query.results import Rows, Triples
-from tropekg.query.saved import Param, SavedQuery, bind, load_queries
+from tropekg.query.saved import Param, SavedQuery, load_queries
 from tropekg.store.embedded import GraphStore
 from tropekg.store.endpoint import Endpoint, EndpointError, redact
 

@@ -20,8 +20,9 @@ from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 from tropekg import __version__
 from tropekg.build import build
 from tropekg.markup.parse import parse_source, parse_text
-from tropekg.rdf.jsonld import PREFIXES, prefixes_for
-from tropekg.rdf.mapping import DEFAULT_BASE, IriScheme, Provenance, emitted_predicates, page_quads
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.rdf.mapping import Provenance, emitted_predicates, page_quads
+from tropekg.rdf.namespaces import VOCABULARY_PREFIXES, prefixes_for
 from tropekg.readers.source import decode, title_from_path
 from tropekg.shipped import ontology_path
 from tropekg.titles import parse_title
@@ -276,8 +277,8 @@ def test_every_tk_term_in_the_output_is_declared(request, declared):
 
 def _expand(prefixed: str) -> URIRef:
     prefix, _, local = prefixed.partition(":")
-    assert prefix in PREFIXES, f"{prefixed}: unknown prefix"
-    return URIRef(PREFIXES[prefix] + local)
+    assert prefix in VOCABULARY_PREFIXES, f"{prefixed}: unknown prefix"
+    return URIRef(VOCABULARY_PREFIXES[prefix] + local)
 
 
 def test_emitted_predicates_are_declared_or_standard(declared):

@@ -29,8 +29,9 @@ import yaml
 from pyoxigraph import Literal, NamedNode
 
 from tropekg.build import build
+from tropekg.query.params import bind
 from tropekg.query.results import Rows, Triples
-from tropekg.query.saved import PARAM_TYPES, bind, load_queries
+from tropekg.query.saved import PARAM_TYPES, load_queries
 from tropekg.store.embedded import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,8 @@ from pyoxigraph import NamedNode
 
 from tropekg.build import build
 from tropekg.cli import cli
-from tropekg.query.saved import Param, SavedQuery, bind
+from tropekg.query.params import bind
+from tropekg.query.saved import Param, SavedQuery
 from tropekg.store.embedded import GraphStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,7 +35,7 @@ class Link:
 
 
 @dataclass(slots=True)
-class Warning:  # noqa: A001 - the domain's word; shadows the builtin only inside this module
+class Warning:
     line: int
     message: str
 

@@ -28,16 +28,11 @@ from itertools import combinations, islice, pairwise
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from tropekg.rdf.mapping import DEFAULT_BASE
+from tropekg.rdf.namespaces import TK_NS, sparql_prologue
 from tropekg.titles import NAMESPACES, parse_title
 
-TK = "https://w3id.org/tropekg/ontology#"
-PREFIXES = """PREFIX tk: <https://w3id.org/tropekg/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-"""
+_PROLOGUE = sparql_prologue()
+REPORT_FORMATS = ("text", "json")
 
 SUB_TROPE_OF = "sub-trope of"
 # The relations between tropes that pages state in one direction only, by property local name.
@@ -62,17 +57,17 @@ class AnalysisError(Exception):
 
 # -- reading the graph ---------------------------------------------------------------------------
 
-_Q_TROPES = PREFIXES + """
+_Q_TROPES = _PROLOGUE + """
 SELECT DISTINCT ?trope ?label ?definition WHERE {
   ?trope a tk:Trope .
   OPTIONAL { ?trope rdfs:label ?label }
   OPTIONAL { ?trope skos:definition ?definition }
 }"""
 
-_Q_WANTED = PREFIXES + "SELECT DISTINCT ?page WHERE { ?page a tk:WantedPage }"
+_Q_WANTED = _PROLOGUE + "SELECT DISTINCT ?page WHERE { ?page a tk:WantedPage }"
 
 # OPTIONAL GRAPH keeps edges stated in a default graph too (an endpoint loaded without named graphs).
-_Q_HIERARCHY = PREFIXES + """
+_Q_HIERARCHY = _PROLOGUE + """
 SELECT DISTINCT ?sub ?super ?g ?page WHERE {
   { ?sub tk:subTropeOf ?super } UNION { ?super tk:superTropeOf ?sub }
   OPTIONAL {
@@ -81,13 +76,13 @@ SELECT DISTINCT ?sub ?super ?g ?page WHERE {
   }
 }"""
 
-_Q_RELATIONS = PREFIXES + """
+_Q_RELATIONS = _PROLOGUE + """
 SELECT DISTINCT ?s ?p ?o WHERE {
   VALUES ?p { RELATIONS }
   ?s ?p ?o .
 }""".replace("RELATIONS", " ".join(f"tk:{name}" for name in RELATIONS))
 
-_Q_EXAMPLES = PREFIXES + """
+_Q_EXAMPLES = _PROLOGUE + """
 SELECT ?trope ?work ?mode (COUNT(DISTINCT ?example) AS ?examples) WHERE {
   ?example tk:trope ?trope ;
            tk:work ?work ;
@@ -95,18 +90,18 @@ SELECT ?trope ?work ?mode (COUNT(DISTINCT ?example) AS ?examples) WHERE {
 }
 GROUP BY ?trope ?work ?mode"""
 
-_Q_WORKS = PREFIXES + """
+_Q_WORKS = _PROLOGUE + """
 SELECT DISTINCT ?work ?label ?medium WHERE {
   ?work a tk:Work .
   OPTIONAL { ?work rdfs:label ?label }
   OPTIONAL { ?work a ?medium . FILTER(STRSTARTS(STR(?medium), STR(tk:)) && ?medium != tk:Work) }
 }"""
 
-_Q_WORK_COUNTS = PREFIXES + """
+_Q_WORK_COUNTS = _PROLOGUE + """
 SELECT ?trope (COUNT(DISTINCT ?work) AS ?works) WHERE { ?trope tk:exemplifiedBy ?work }
 GROUP BY ?trope"""
 
-_Q_KINDS = PREFIXES + """
+_Q_KINDS = _PROLOGUE + """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) (COUNT(DISTINCT ?wanted) AS ?nWanted) WHERE {
   ?s a ?class .
   FILTER(STRSTARTS(STR(?class), STR(tk:)))
@@ -131,7 +126,7 @@ class GraphReader:
 
     def __init__(self, graph, base: str | None = None):
         self.graph = graph
-        self.base = base or getattr(graph, "base", DEFAULT_BASE)
+        self.base = base or graph.base
         self._resource_prefix = f"{self.base}resource/"
         self._graph_prefix = f"{self.base}graph/"
 
@@ -188,7 +183,7 @@ class GraphReader:
             node = self.node(work)
             info = out.setdefault(node, {"label": None, "medium": None})
             info["label"] = info["label"] or _value(label)
-            name = medium.value[len(TK):] if medium is not None else None
+            name = medium.value[len(TK_NS):] if medium is not None else None
             if name in MEDIA:
                 info["medium"] = info["medium"] or name
         for node, info in out.items():
@@ -217,19 +212,19 @@ class GraphReader:
         """(subject, relation label, object) for each stated see-also/compare/contrast/... note."""
         out = set()
         for s, p, o in self._rows(_Q_RELATIONS):
-            out.add((self.node(s), RELATIONS[p.value[len(TK):]], self.node(o)))
+            out.add((self.node(s), RELATIONS[p.value[len(TK_NS):]], self.node(o)))
         return sorted(out)
 
     @cached_property
     def examples(self) -> list[tuple[str, str, str, int]]:
         """(trope, work, mode local name, number of examples) for every stated example."""
-        return [(self.node(t), self.node(w), m.value.removeprefix(TK),
+        return [(self.node(t), self.node(w), m.value.removeprefix(TK_NS),
                  _int(n)) for t, w, m, n in self._rows(_Q_EXAMPLES)]
 
     @cached_property
     def kind_counts(self) -> dict[str, tuple[int, int]]:
         """Ontology class local name -> (resources, of which wanted pages)."""
-        return {c.value[len(TK):]: (_int(n), _int(nw)) for c, n, nw in self._rows(_Q_KINDS)}
+        return {c.value[len(TK_NS):]: (_int(n), _int(nw)) for c, n, nw in self._rows(_Q_KINDS)}
 
     def label(self, node: str) -> str:
         info = self.tropes.get(node) or self.works.get(node)

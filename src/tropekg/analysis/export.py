@@ -14,10 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
@@ -25,7 +22,6 @@ import networkx as nx
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
 from tropekg.analysis import (
-    PREFIXES,
     AnalysisError,
     GraphReader,
     bipartite_graph,
@@ -35,7 +31,9 @@ from tropekg.analysis import (
     related_graph,
     relation_graph,
 )
-from tropekg.rdf.jsonld import prefixes_for, write_jsonld
+from tropekg.atomic import write_with
+from tropekg.rdf.jsonld import write_jsonld
+from tropekg.rdf.namespaces import prefixes_for, sparql_prologue
 
 RDF_FORMATS = ("turtle", "jsonld", "nt", "nq", "trig")
 GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "dot", "csv")
@@ -57,26 +55,6 @@ class ExportError(Exception):
 def format_for(path: Path) -> str | None:
     """The export format a file name asks for, if its suffix says."""
     return SUFFIXES.get(Path(path).suffix.lower())
-
-
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; the result is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # -- views ---------------------------------------------------------------------------------------
@@ -188,19 +166,19 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
     """Write a view in a graph format (atomically)."""
     flat = flattened(g)
     if fmt == "graphml":
-        write_atomically(path, lambda f: nx.write_graphml(flat, f, encoding="utf-8"))
+        write_with(path, lambda f: nx.write_graphml(flat, f, encoding="utf-8"))
     elif fmt == "gexf":
-        write_atomically(path, lambda f: nx.write_gexf(flat, f, encoding="utf-8"))
+        write_with(path, lambda f: nx.write_gexf(flat, f, encoding="utf-8"))
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(flat, name="label")
         body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-        write_atomically(path, lambda f: f.write(body))
+        write_with(path, lambda f: f.write(body))
     elif fmt == "dot":
         body = dot_text(flat, name=str(g.graph.get("view", "tropekg"))).encode("utf-8")
-        write_atomically(path, lambda f: f.write(body))
+        write_with(path, lambda f: f.write(body))
     elif fmt == "csv":
         body = _csv_bytes(flat)
-        write_atomically(path, lambda f: f.write(body))
+        write_with(path, lambda f: f.write(body))
     else:
         raise ExportError(f"{fmt} is not a graph format (graph formats: {', '.join(GRAPH_FORMATS)})")
 
@@ -209,7 +187,7 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
 
 _ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-_AROUND = PREFIXES + """
+_AROUND = sparql_prologue() + """
 SELECT DISTINCT ?s ?p ?o ?g WHERE {
   VALUES ?t { %s }
   {
@@ -272,26 +250,26 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
     if root is not None:
         quads = _quads_around(graph, neighbourhood(reader, root, depth), reader)
         items = quads if quad_format else _distinct_triples(quads)
-        write_atomically(path, lambda f: _write_rdf(items, fmt, base, f))
+        write_with(path, lambda f: _write_rdf(items, fmt, base, f))
         return
     local = getattr(graph, "store", None)
     if isinstance(local, Store):
         # the embedded store streams: nothing of the whole graph is held in memory but JSON-LD's
         if quad_format:
             prefixes = prefixes_for(base) if fmt == "trig" else None
-            write_atomically(path, lambda f: local.dump(f, _RDF[fmt], prefixes=prefixes))
+            write_with(path, lambda f: local.dump(f, _RDF[fmt], prefixes=prefixes))
         else:
             def write(f):
                 triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=True)
                 _write_rdf(triples, fmt, base, f)
-            write_atomically(path, write)
+            write_with(path, write)
         return
     if quad_format:
         rows = graph.run(_ALL_QUADS).rows
         items = [Quad(s, p, o, g if isinstance(g, NamedNode) else DefaultGraph()) for s, p, o, g in rows]
     else:
         items = graph.run(_ALL_TRIPLES).triples
-    write_atomically(path, lambda f: _write_rdf(items, fmt, base, f))
+    write_with(path, lambda f: _write_rdf(items, fmt, base, f))
 
 
 def export(graph, fmt: str, path: Path, *, view: str | None = None, root: str | None = None,

@@ -13,42 +13,34 @@ from pathlib import Path
 
 import click
 
-from tropekg.cli.common import fail, graph_options, open_graph
-
-EXIT_NO_PATH = 1
-
-
-def _graph(store, endpoint, update_url, graph_store_url):
-    from tropekg.store.embedded import StoreError
-    from tropekg.store.endpoint import EndpointError
-
-    try:
-        return open_graph(store, endpoint, update_url, graph_store_url)
-    except (StoreError, EndpointError) as e:
-        fail(str(e))
+from tropekg.analysis import REPORT_FORMATS
+from tropekg.analysis.export import FORMATS as EXPORT_FORMATS
+from tropekg.analysis.export import VIEWS
+from tropekg.cli.common import ExitCode, fail, graph_options, open_graph
+from tropekg.viz import CHARTS, DIRECTIONS
 
 
 def _errors():
     """The errors a command reports in one line (exit 2) rather than as a traceback."""
     from tropekg.analysis import AnalysisError
     from tropekg.analysis.export import ExportError
-    from tropekg.store.embedded import StoreError
-    from tropekg.store.endpoint import EndpointError
+    from tropekg.store import BackendError
     from tropekg.viz import VizError
 
-    return (AnalysisError, EndpointError, ExportError, StoreError, VizError, OSError)
+    return (AnalysisError, BackendError, ExportError, VizError, OSError)
 
 
 @click.command("analyze")
 @graph_options
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+              help="text for people, json for programs.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many tropes each ranking lists.")
 @click.option("--min-shared", type=click.IntRange(min=1), default=1, show_default=True,
               help="Works two tropes must share to be linked in the co-occurrence graph.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed of the Louvain community search (same seed, same communities).")
-def analyze_command(store, endpoint, update_url, graph_store_url, fmt, top, min_shared, seed) -> None:
+def analyze_command(store, endpoint, fmt, top, min_shared, seed) -> None:
     """Analyse the relationships between tropes.
 
     Prints: resources by kind and works by medium; the sub-trope hierarchy's roots, leaves, depth
@@ -64,7 +56,7 @@ def analyze_command(store, endpoint, update_url, graph_store_url, fmt, top, min_
     """
     from tropekg.analysis import analyze
 
-    graph = _graph(store, endpoint, update_url, graph_store_url)
+    graph = open_graph(store, endpoint)
     try:
         report = analyze(graph, top=top, threshold=min_shared, seed=seed)
     except _errors() as e:
@@ -79,8 +71,9 @@ def analyze_command(store, endpoint, update_url, graph_store_url, fmt, top, min_
 @click.argument("trope_a")
 @click.argument("trope_b")
 @graph_options
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def path_command(trope_a, trope_b, store, endpoint, update_url, graph_store_url, fmt) -> None:
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+              help="text for people, json for programs.")
+def path_command(trope_a, trope_b, store, endpoint, fmt) -> None:
     """The shortest chain of named relations between two tropes.
 
     Relations: sub-trope of, see also, compare with, contrast with, not to be confused with, sister
@@ -96,7 +89,7 @@ def path_command(trope_a, trope_b, store, endpoint, update_url, graph_store_url,
     """
     from tropekg.analysis import trope_path
 
-    graph = _graph(store, endpoint, update_url, graph_store_url)
+    graph = open_graph(store, endpoint)
     try:
         found = trope_path(graph, trope_a, trope_b)
     except _errors() as e:
@@ -106,7 +99,7 @@ def path_command(trope_a, trope_b, store, endpoint, update_url, graph_store_url,
             click.echo(json.dumps({"source": trope_a, "target": trope_b, "steps": None}))
         else:
             click.echo(f"no chain of named relations links {trope_a} and {trope_b}", err=True)
-        raise SystemExit(EXIT_NO_PATH)
+        raise SystemExit(ExitCode.NO)
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -115,11 +108,10 @@ def path_command(trope_a, trope_b, store, endpoint, update_url, graph_store_url,
 
 @click.command("export")
 @graph_options
-@click.option("--format", "fmt", type=click.Choice(("turtle", "jsonld", "nt", "nq", "trig", "graphml",
-                                                    "gexf", "cytoscape", "dot", "csv")),
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS),
               help="Default: from OUT's suffix (.ttl .jsonld .nt .nq .trig .graphml .gexf .cyjs "
                    ".json .dot .gv .csv).")
-@click.option("--view", type=click.Choice(("hierarchy", "cooccurrence", "bipartite", "related")),
+@click.option("--view", type=click.Choice(VIEWS),
               help="For graph formats: which graph (default hierarchy).")
 @click.option("--root", help="Only the part around this trope.")
 @click.option("--depth", type=click.IntRange(min=0),
@@ -129,7 +121,7 @@ def path_command(trope_a, trope_b, store, endpoint, update_url, graph_store_url,
               help="For the cooccurrence view: works two tropes must share to be linked.")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="The file to write (replaced atomically).")
-def export_command(store, endpoint, update_url, graph_store_url, fmt, view, root, depth, min_shared,
+def export_command(store, endpoint, fmt, view, root, depth, min_shared,
                    out) -> None:
     """Export the graph, or a view of it, for other tools.
 
@@ -155,7 +147,7 @@ def export_command(store, endpoint, update_url, graph_store_url, fmt, view, root
         raise click.UsageError("--depth goes with --root")
     if fmt not in GRAPH_FORMATS and min_shared != 1:
         raise click.UsageError("--min-shared is for the cooccurrence view of a graph format")
-    graph = _graph(store, endpoint, update_url, graph_store_url)
+    graph = open_graph(store, endpoint)
     try:
         export(graph, fmt, out, view=view, root=root, depth=depth, threshold=min_shared)
     except _errors() as e:
@@ -192,15 +184,15 @@ def _write_picture(picture, out: Path) -> None:
 @graph_options
 @click.option("--root", help="Draw around this trope (default: the whole hierarchy, from its roots).")
 @click.option("--depth", type=click.IntRange(min=0), help="Levels to draw below (or above) the top.")
-@click.option("--direction", type=click.Choice(("down", "up", "both")), default="down", show_default=True,
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="down", show_default=True,
               help="With --root: its sub-tropes, its super-tropes, or both.")
-@click.option("--chart", type=click.Choice(("icicle", "sunburst", "treemap")), default="icicle",
+@click.option("--chart", type=click.Choice(CHARTS), default="icicle",
               show_default=True, help="The kind of .html picture.")
 @click.option("--max-nodes", type=click.IntRange(min=10), default=2000, show_default=True,
               help="Most sectors in a .html picture; beyond it families are sampled (SVG/PNG: 300).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="FILE.html (interactive), FILE.svg or FILE.png (Graphviz).")
-def viz_hierarchy(store, endpoint, update_url, graph_store_url, root, depth, direction, chart,
+def viz_hierarchy(store, endpoint, root, depth, direction, chart,
                   max_nodes, out) -> None:
     """Draw the sub-trope hierarchy.
 
@@ -218,7 +210,7 @@ def viz_hierarchy(store, endpoint, update_url, graph_store_url, root, depth, dir
     """
     from tropekg.viz import hierarchy_figure
 
-    graph = _graph(store, endpoint, update_url, graph_store_url)
+    graph = open_graph(store, endpoint)
     try:
         picture = hierarchy_figure(graph, root=root, depth=depth, direction=direction, chart=chart,
                                    max_nodes=max_nodes)
@@ -234,7 +226,7 @@ def viz_hierarchy(store, endpoint, update_url, graph_store_url, root, depth, dir
               help="How many co-occurring tropes (most shared works) to add.")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="FILE.html (interactive), FILE.svg or FILE.png (Graphviz).")
-def viz_neighbourhood(trope, store, endpoint, update_url, graph_store_url, top, out) -> None:
+def viz_neighbourhood(trope, store, endpoint, top, out) -> None:
     """Draw a trope with its super- and sub-tropes, related tropes and co-occurring tropes.
 
     Edges are labelled by relation, arrows pointing the way the page states it; the co-occurring
@@ -246,7 +238,7 @@ def viz_neighbourhood(trope, store, endpoint, update_url, graph_store_url, top, 
     """
     from tropekg.viz import neighbourhood_figure
 
-    graph = _graph(store, endpoint, update_url, graph_store_url)
+    graph = open_graph(store, endpoint)
     try:
         picture = neighbourhood_figure(graph, trope, top=top)
     except _errors() as e:

@@ -1,7 +1,7 @@
-"""What every ``tropekg`` command shares: exit codes, where the graph is, one-line errors.
+"""What every ``tropekg`` command shares: exit codes, where the graph is, one-line errors, progress.
 
-Kept apart from :mod:`tropekg.cli` so that the command modules of later steps (``cli_validate``,
-``cli_analysis``, ``cli_synth``) can use it at import time without importing the CLI itself.
+Kept apart from :mod:`tropekg.cli` so the command modules can use it at import time without
+importing the CLI itself.
 """
 
 from __future__ import annotations
@@ -9,16 +9,28 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import IntEnum
 from pathlib import Path
 
 import click
 
-from tropekg.rdf.mapping import DEFAULT_BASE
 from tropekg.titles import parse_title
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_PAGES_FAILED = 3
+
+class ExitCode(IntEnum):
+    """How a ``tropekg`` command ends; the same for every command."""
+
+    OK = 0
+    NO = 1          # the answer is no: violations found, no path between two tropes
+    USAGE = 2       # usage or input error: the message says what to change
+    PARTIAL = 3     # done, but some pages failed (each named on stderr)
+    INTERNAL = 70   # a bug in tropekg (sysexits' EX_SOFTWARE): please report it
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 the answer is no (violations found, no path); 2 usage or input error; "
+    "3 done, but some pages failed; 70 internal error (a bug in tropekg)."
+)
 
 
 def title_option(value: str | None):
@@ -31,11 +43,7 @@ def title_option(value: str | None):
 
 
 def graph_options(f):
-    """--store PATH | --endpoint URL (+ --update-url, --graph-store-url) for every graph command."""
-    f = click.option("--graph-store-url", envvar="TROPEKG_GRAPH_STORE_URL",
-                     help="The endpoint's SPARQL Graph Store Protocol URL (for load).")(f)
-    f = click.option("--update-url", envvar="TROPEKG_UPDATE_URL",
-                     help="The endpoint's SPARQL update URL.")(f)
+    """--store PATH | --endpoint URL: where a command reads the graph."""
     f = click.option("--endpoint", envvar="TROPEKG_ENDPOINT",
                      help="A SPARQL 1.1 query URL (credentials from TROPEKG_ENDPOINT_USER/_PASSWORD).")(f)
     f = click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE",
@@ -43,32 +51,44 @@ def graph_options(f):
     return f
 
 
-def open_graph(store, endpoint, update_url, graph_store_url, *, write: bool = False, base=DEFAULT_BASE):
+def writable_graph_options(f):
+    """:func:`graph_options` plus the URLs an endpoint is written through (for ``load``)."""
+    f = click.option("--graph-store-url", envvar="TROPEKG_GRAPH_STORE_URL",
+                     help="The endpoint's SPARQL Graph Store Protocol URL (loads PUT page graphs there).")(f)
+    f = click.option("--update-url", envvar="TROPEKG_UPDATE_URL",
+                     help="The endpoint's SPARQL update URL.")(f)
+    return graph_options(f)
+
+
+def open_graph(store, endpoint, update_url=None, graph_store_url=None, *, write: bool = False):
+    """The backend the options name; a usage error when they name none or both, a one-line
+    error when it cannot be opened."""
+    from tropekg.store import BackendError, open_backend
+
     if store is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
-    if endpoint is not None:
-        from tropekg.store.endpoint import Endpoint
-
-        return Endpoint(endpoint, update_url, graph_store_url, base=base)
-    if store is None:
+    if store is None and endpoint is None:
         raise click.UsageError("say where the graph is: --store PATH or --endpoint URL "
                                "(or set TROPEKG_STORE)")
-    from tropekg.store.embedded import GraphStore
+    try:
+        return open_backend(store, endpoint, update_url=update_url, graph_store_url=graph_store_url,
+                            write=write)
+    except BackendError as e:
+        fail(str(e))
 
-    return GraphStore(store, read_only=not write, base=base)
 
-
-def fail(message: str, code: int = EXIT_USAGE):
+def fail(message: str, code: int = ExitCode.USAGE):
     click.echo(f"tropekg: error: {message}", err=True)
-    sys.exit(code)
+    sys.exit(int(code))
 
 
 @contextmanager
 def page_progress(quiet: bool, label: str = "pages") -> Iterator[Callable[[int, int], None]]:
-    """A progress callback ``(done, total)`` drawing a bar on stderr when it is a terminal."""
+    """A progress callback ``(done, total)`` drawing a bar with an ETA on stderr when it is a
+    terminal."""
     bar = None
     if not quiet and sys.stderr.isatty():
-        bar = click.progressbar(length=1, label=label, file=sys.stderr)
+        bar = click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True)
 
     def progress(done: int, total: int) -> None:
         if bar is not None:

@@ -1,7 +1,7 @@
 """``tropekg validate``: a build folder, RDF files, a store or an endpoint in, a SHACL report out.
 
-A thin layer over :mod:`tropekg.validate`. Exit codes: 0 conforms (warnings and infos allowed),
-1 violations found, 2 usage or input error.
+A thin layer over :mod:`tropekg.validate`: exit 0 when the graph conforms (warnings and infos
+allowed), 1 when it has violations.
 """
 
 from __future__ import annotations
@@ -12,19 +12,13 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from tropekg.rdf.mapping import DEFAULT_BASE
+from tropekg.cli.common import ExitCode, fail, graph_options, open_graph
 from tropekg.validate import REPORT_FORMATS, SEVERITIES
-
-EXIT_CONFORMS = 0
-EXIT_VIOLATIONS = 1
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE",
-              help="Validate an on-disk Oxigraph store.")
-@click.option("--endpoint", envvar="TROPEKG_ENDPOINT",
-              help="Validate a SPARQL 1.1 endpoint (query URL; union default graph).")
+@graph_options
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
               help="Report format: text grouped by shape, a table, a SHACL report graph in Turtle, or JSON.")
 @click.option("--min-severity", type=click.Choice([s.lower() for s in SEVERITIES], case_sensitive=False),
@@ -32,8 +26,7 @@ EXIT_VIOLATIONS = 1
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
               help="Results listed per shape in text and table reports (0: all of them).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: the cores).")
-@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI the graph was built with.")
-def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs, base) -> None:
+def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs) -> None:
     """Validate the knowledge graph against the SHACL shapes in shapes/.
 
     Give a build folder (its dataset.nq), RDF files (.nq, .trig, .nt, .ttl, .jsonld), --store PATH
@@ -42,7 +35,7 @@ def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs, bas
     over the whole graph. The report groups results by shape and names the page and source line
     behind each one, with counts per severity.
 
-    Exit codes: 0 conforms (warnings and infos allowed); 1 violations found; 2 usage or input error.
+    Exits 0 when the graph conforms (warnings and infos allowed), 1 when it has violations.
 
     \b
     Examples:
@@ -51,10 +44,7 @@ def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs, bas
       tropekg validate --store kg.store --format json
       tropekg validate dataset.trig --format turtle
     """
-    from tropekg.cli.common import fail as _fail
-    from tropekg.cli.common import open_graph
-    from tropekg.store.embedded import StoreError
-    from tropekg.store.endpoint import EndpointError
+    from tropekg.store import BackendError
     from tropekg.validate import (
         ValidationError,
         format_report,
@@ -78,18 +68,18 @@ def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs, bas
     opened = None
     try:
         if paths:
-            opened = open_dataset(paths, base)
+            opened = open_dataset(paths)
             graph = opened.graph
         else:
-            graph = open_graph(store, endpoint, None, None, base=base)
+            graph = open_graph(store, endpoint)
         report = validate_graph(graph, jobs=jobs)
         shown = (printed(report, min_severity, limit) if fmt in ("text", "table")
                  else report.at_least(min_severity))
         report.locate(graph, shown)
-    except (ValidationError, StoreError, EndpointError) as e:
-        _fail(str(e))
+    except (ValidationError, BackendError) as e:
+        fail(str(e))
     finally:
         if opened is not None:
             opened.close()
     click.echo(format_report(report, fmt, min_severity, limit))
-    sys.exit(EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS)
+    sys.exit(ExitCode.OK if report.conforms else ExitCode.NO)

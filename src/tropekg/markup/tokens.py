@@ -137,7 +137,7 @@ class _LineScanner:
     """Tokenizes one physical line's inline markup. Remembers, per line, where closers are absent so
     that a line of a million unclosed ``[=`` costs one scan, not a million."""
 
-    __slots__ = ("out", "line")
+    __slots__ = ("line", "out")
 
     def __init__(self, out: list[Token]):
         self.out = out
@@ -239,8 +239,7 @@ def tokenize(text: str) -> list[Token]:
     line_start = _LINE_START.match
     continuing = False
     for lineno, raw in enumerate(text.split("\n"), start=1):
-        if raw.endswith("\r"):
-            raw = raw[:-1]
+        raw = raw.removesuffix("\r")
         cont = raw.endswith("\\\\")
         if cont:
             raw = raw[:-2]

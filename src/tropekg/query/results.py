@@ -10,52 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, serialize
 
-from tropekg.query.saved import title_of
-from tropekg.rdf.jsonld import prefixes_for, triples_to_jsonld
-from tropekg.rdf.mapping import DEFAULT_BASE
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.rdf.jsonld import triples_to_jsonld
+from tropekg.rdf.namespaces import XSD_STRING, prefixes_for, shorten
+from tropekg.store.answers import Answer, Rows, Triples
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("turtle", "jsonld", "nt")
-
-
-@dataclass
-class Rows:
-    """SELECT results: column names and rows of terms (``None`` where unbound)."""
-
-    columns: list[str]
-    rows: list[list[object]]
-
-
-@dataclass
-class Triples:
-    """CONSTRUCT/DESCRIBE results."""
-
-    triples: list[Triple]
-
-
-@dataclass
-class Answer:
-    """ASK results."""
-
-    value: bool
 
 
 def _display(term, base: str) -> str:
     if term is None:
         return ""
     if isinstance(term, NamedNode):
-        title = title_of(term.value, base)
-        if title is not None:
-            return str(title)
-        for prefix, ns in prefixes_for(base).items():
-            if term.value.startswith(ns) and len(term.value) > len(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return term.value
+        title = IriScheme(base).title_of(term.value)
+        return str(title) if title is not None else shorten(term.value, prefixes_for(base))
     if isinstance(term, BlankNode):
         return f"_:{term.value}"
     return term.value
@@ -84,7 +56,7 @@ def _json_value(term) -> dict:
     out: dict = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
+    elif term.datatype != XSD_STRING:
         out["datatype"] = term.datatype.value
     return out
 

@@ -1,10 +1,10 @@
-"""Saved SPARQL queries: ``queries/*.rq`` files in, checked parameter bindings and results out.
+"""Saved SPARQL queries: ``queries/*.rq`` files in, :class:`SavedQuery` (text, form, documented
+parameters) out.
 
 Each file starts with a ``#+`` comment header (grlc's convention, YAML after the ``#+``): summary,
 description, tags, params (name, type, default, example, description), columns, heavy. Parameter
-values are never pasted into query text: :func:`bind` turns each value into an RDF term after
-checking it against its declared type, and :mod:`tropekg.query.binding` binds the terms to the
-query's variables.
+values are turned into terms by :mod:`tropekg.query.params` and bound to the query's variables by
+:mod:`tropekg.query.binding`, never pasted into query text.
 """
 
 from __future__ import annotations
@@ -14,21 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pyoxigraph import Literal, NamedNode
 
-from tropekg.rdf.mapping import DEFAULT_BASE, IriScheme
 from tropekg.shipped import queries_dir
-from tropekg.titles import CREATOR, TROPE, WORK, Title, parse_title
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("trope", "work", "creator", "page", "string", "integer", "boolean")
-# The namespace role a title parameter must have.
-_TITLE_ROLES = {"trope": TROPE, "work": WORK, "creator": CREATOR}
-
-PREFIXES = """PREFIX tk: <https://w3id.org/tropekg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
 
 
 class QueryError(Exception):
@@ -116,55 +105,3 @@ def get_query(name: str, folder: Path | None = None) -> SavedQuery:
         known = ", ".join(sorted(load_queries(folder))) or "none"
         raise QueryError(f"no saved query named {name!r} (known: {known})")
     return parse_query_file(path)
-
-
-def term_for(param: Param, value: str, base: str = DEFAULT_BASE) -> NamedNode | Literal:
-    """The RDF term a parameter value stands for, checked against the parameter's type."""
-    if param.type in _TITLE_ROLES or param.type == "page":
-        title = parse_title(value) if value and len(value) < 512 else None
-        if title is None:
-            raise QueryError(
-                f"parameter {param.name}: {value!r} is not a page title; write it as "
-                f"Namespace/PageName, e.g. {param.example or 'Main/NeverHurtAnInnocent'}"
-            )
-        role = _TITLE_ROLES.get(param.type)
-        if role is not None and title.role != role:
-            raise QueryError(f"parameter {param.name}: {title} is not a {param.type} page "
-                             f"(its namespace {title.namespace} holds {title.role} pages)")
-        return IriScheme(base).resource(title)
-    if param.type == "integer":
-        if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
-            raise QueryError(f"parameter {param.name}: {value!r} is not an integer")
-        return Literal(str(int(value)), datatype=NamedNode(XSD + "integer"))
-    if param.type == "boolean":
-        lowered = value.strip().lower()
-        if lowered not in ("true", "false", "1", "0", "yes", "no"):
-            raise QueryError(f"parameter {param.name}: {value!r} is not true or false")
-        return Literal("true" if lowered in ("true", "1", "yes") else "false",
-                       datatype=NamedNode(XSD + "boolean"))
-    return Literal(value)
-
-
-def bind(query: SavedQuery, given: dict[str, str], base: str = DEFAULT_BASE) -> dict[str, NamedNode | Literal]:
-    """Terms for the parameters: given values, else defaults; a parameter whose default is null is
-    optional and stays unbound. An unknown parameter or a value of the wrong type is an error."""
-    declared = {p.name: p for p in query.params}
-    unknown = sorted(set(given) - set(declared))
-    if unknown:
-        names = ", ".join(declared) or "none"
-        raise QueryError(f"query {query.name} has no parameter {unknown[0]!r} (its parameters: {names})")
-    out: dict[str, NamedNode | Literal] = {}
-    for p in query.params:
-        value = given.get(p.name, p.default)
-        if value is None:
-            continue  # an optional parameter (default: null) stays unbound
-        out[p.name] = term_for(p, value, base)
-    return out
-
-
-def title_of(iri: str, base: str = DEFAULT_BASE) -> Title | None:
-    """The page title of a resource IRI, for showing results as people write them."""
-    prefix = f"{base}resource/"
-    if iri.startswith(prefix):
-        return parse_title(iri[len(prefix):])
-    return None

@@ -15,33 +15,8 @@ from typing import IO
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Store
 
+from tropekg.rdf.namespaces import RDF_TYPE, XSD_STRING
 from tropekg.shipped import context_path
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-PREFIXES = {
-    "tk": "https://w3id.org/tropekg/ontology#",
-    "tkr": "https://w3id.org/tropekg/resource/",
-    "tkg": "https://w3id.org/tropekg/graph/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-
-
-def prefixes_for(base: str) -> dict[str, str]:
-    """Our prefixes, with ``tkr:``/``tkg:`` following a changed ``--base``."""
-    out = dict(PREFIXES)
-    out["tkr"] = f"{base}resource/"
-    out["tkg"] = f"{base}graph/"
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -108,19 +83,19 @@ class _Compactor:
         datatype = obj.datatype.value
         if coercion not in (None, "@id", "@vocab") and self.expand(coercion) == datatype:
             return obj.value
-        if datatype == XSD_STRING and coercion is None and "@language" not in spec:
+        if datatype == XSD_STRING.value and coercion is None and "@language" not in spec:
             return obj.value
         return {"@value": obj.value, "@type": self.iri(datatype)}
 
     def node(self, subject, pairs: list[tuple[NamedNode, object]]) -> dict:
         node: dict = {"@id": self.iri(subject.value) if isinstance(subject, NamedNode)
                       else f"_:{subject.value}"}
-        types = [self.vocab(o.value) for p, o in pairs if p.value == RDF_TYPE and isinstance(o, NamedNode)]
+        types = [self.vocab(o.value) for p, o in pairs if p.value == RDF_TYPE.value and isinstance(o, NamedNode)]
         if types:
             node["@type"] = types[0] if len(types) == 1 else sorted(types)
         grouped: dict[str, list] = {}
         for p, o in pairs:
-            if p.value == RDF_TYPE and isinstance(o, NamedNode):
+            if p.value == RDF_TYPE.value and isinstance(o, NamedNode):
                 continue
             term = self.terms.get(p.value)
             if term is not None:

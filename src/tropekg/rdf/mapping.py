@@ -20,6 +20,20 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from tropekg import __version__
 from tropekg.model import CREATOR, INDEX, TROPE, WORK, Example, Page
+from tropekg.rdf.iris import IriScheme
+from tropekg.rdf.namespaces import (
+    FOAF_IS_PRIMARY_TOPIC_OF,
+    FOAF_PRIMARY_TOPIC,
+    PROV_ENTITY,
+    PROV_WAS_DERIVED_FROM,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS_DEFINITION,
+    SKOS_IN_SCHEME,
+    SKOS_PREF_LABEL,
+    XSD_BOOLEAN,
+    XSD_INTEGER,
+)
 from tropekg.rdf.vocab import TK
 from tropekg.titles import CREATOR as ROLE_CREATOR
 from tropekg.titles import TROPE as ROLE_TROPE
@@ -27,23 +41,6 @@ from tropekg.titles import USEFULNOTES as ROLE_USEFULNOTES
 from tropekg.titles import WORK as ROLE_WORK
 from tropekg.titles import Title
 
-DEFAULT_BASE = "https://w3id.org/tropekg/"
-
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SKOS_PREF_LABEL = NamedNode(SKOS + "prefLabel")
-SKOS_DEFINITION = NamedNode(SKOS + "definition")
-SKOS_IN_SCHEME = NamedNode(SKOS + "inScheme")
-FOAF_IS_PRIMARY_TOPIC_OF = NamedNode("http://xmlns.com/foaf/0.1/isPrimaryTopicOf")
-FOAF_PRIMARY_TOPIC = NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
-PROV_ENTITY = NamedNode("http://www.w3.org/ns/prov#Entity")
-PROV_WAS_DERIVED_FROM = NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_BOOLEAN = NamedNode(XSD + "boolean")
-# xsd:integer, not xsd:positiveInteger: Oxigraph stores derived integer types as xsd:integer, and a
-# graph must read back from the store exactly as it was written.
-XSD_INTEGER = NamedNode(XSD + "integer")
 TRUE = Literal("true", datatype=XSD_BOOLEAN)
 FALSE = Literal("false", datatype=XSD_BOOLEAN)
 
@@ -77,34 +74,6 @@ ROLE_CLASS: dict[str, str] = {
     ROLE_USEFULNOTES: "UsefulNotesTopic",
 }
 KIND_CLASS: dict[str, str] = {TROPE: "Trope", CREATOR: "Creator", INDEX: "TropeIndex"}
-
-
-@dataclass(frozen=True, slots=True)
-class IriScheme:
-    """How titles become IRIs: ``{base}resource/{Namespace}/{PageName}`` and ``{base}graph/...``."""
-
-    base: str = DEFAULT_BASE
-    # Page identity is case-insensitive: a link spelt CallofDuty and a page file CallOfDuty are one
-    # page. ``spellings`` maps a title's key to the spelling of the page that describes it (the
-    # corpus's own file names), so every link to it gets the same IRI.
-    spellings: dict[str, str] | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.base.endswith(("/", "#")):
-            object.__setattr__(self, "base", self.base + "/")
-
-    def _path(self, title: Title) -> str:
-        name = self.spellings.get(title.key, title.name) if self.spellings else title.name
-        return f"{title.namespace}/{name}"
-
-    def resource(self, title: Title) -> NamedNode:
-        return NamedNode(f"{self.base}resource/{self._path(title)}")
-
-    def graph(self, title: Title) -> NamedNode:
-        return NamedNode(f"{self.base}graph/{self._path(title)}")
-
-    def example(self, page: Title, key: str) -> NamedNode:
-        return NamedNode(f"{self.base}resource/{self._path(page)}/example/{key}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +122,19 @@ def _integer(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
+def naming(title: Title) -> list[tuple[NamedNode, Literal | NamedNode]]:
+    """How a page is named: its labels, wiki name, namespace and tvtropes.org page. Said of every
+    page, described or only linked to (the build's wanted pages), in this one place."""
+    label = _text(title.label)
+    return [
+        (RDFS_LABEL, label),
+        (SKOS_PREF_LABEL, label),
+        (tk.wikiName, Literal(str(title))),
+        (tk.namespace, Literal(title.namespace)),
+        (FOAF_IS_PRIMARY_TOPIC_OF, NamedNode(title.url())),
+    ]
+
+
 # -- extractors: each maps one aspect of the page ------------------------------------------------
 
 def page_identity(ctx: _Context) -> None:
@@ -170,12 +152,8 @@ def page_identity(ctx: _Context) -> None:
         ctx.add(s, RDF_TYPE, tk.OtherPage)
     if page.kind == TROPE:
         ctx.add(s, SKOS_IN_SCHEME, tk.TropeScheme)
-    label = _text(title.label)
-    ctx.add(s, RDFS_LABEL, label)
-    ctx.add(s, SKOS_PREF_LABEL, label)
-    ctx.add(s, tk.wikiName, Literal(str(title)))
-    ctx.add(s, tk.namespace, Literal(title.namespace))
-    ctx.add(s, FOAF_IS_PRIMARY_TOPIC_OF, NamedNode(title.url()))
+    for p, o in naming(title):
+        ctx.add(s, p, o)
     ctx.add(s, tk.describedBy, ctx.graph)
 
 
@@ -314,8 +292,9 @@ EXTRACTORS: tuple[Callable[[_Context], None], ...] = (
 )
 
 
-def page_quads(page: Page, prov: Provenance, iris: IriScheme = IriScheme()) -> list[Quad]:
+def page_quads(page: Page, prov: Provenance, iris: IriScheme | None = None) -> list[Quad]:
     """All quads of one page's named graph, in a deterministic order."""
+    iris = iris or IriScheme()
     ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title))
     for extractor in EXTRACTORS:
         extractor(ctx)

@@ -85,8 +85,7 @@ def _refuse_nul(data: bytes, source: str) -> None:
 def title_from_path(path: Path) -> Title:
     """The page title a file's path gives, or a :class:`PageError` saying how to give one."""
     name = path.name
-    if name.endswith(BACKUP_SUFFIX):
-        name = name[: -len(BACKUP_SUFFIX)]
+    name = name.removesuffix(BACKUP_SUFFIX)
     if name.endswith(".txt"):
         stem = name[:-4]
         if "." in stem:

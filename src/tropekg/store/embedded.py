@@ -10,77 +10,26 @@ replaces, dropping the pages that are now described. Queries see the union of al
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 
-from pyoxigraph import (
-    DefaultGraph,
-    NamedNode,
-    Quad,
-    QueryBoolean,
-    QuerySolutions,
-    RdfFormat,
-    Store,
-    Triple,
-    parse,
-    serialize,
-)
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
-from tropekg.build import OUTPUT_FILES, WANTED_GRAPH, finish_commit
 from tropekg.query.binding import bound_query_text, substitutions_for
-from tropekg.query.results import Answer, Rows, Triples
 from tropekg.query.saved import QueryError
-from tropekg.rdf.mapping import DEFAULT_BASE
-
-_FORMATS_BY_SUFFIX = {
-    ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".nt": RdfFormat.N_TRIPLES,
-    ".ttl": RdfFormat.TURTLE, ".jsonld": RdfFormat.JSON_LD,
-}
-TK = "https://w3id.org/tropekg/ontology#"
-
-
-class StoreError(Exception):
-    """The store cannot be opened or an input cannot be loaded; the message names which."""
-
-
-@dataclass
-class LoadReport:
-    graphs_replaced: int = 0
-    graphs_pruned: int = 0
-    quads: int = 0
-    bulk: bool = False
-    wanted_pages: int = 0
-    sources: list[str] = field(default_factory=list)
-
-
-def dataset_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files to load: a build folder means its dataset.nq."""
-    out = []
-    for p in paths:
-        if p.is_dir():
-            finish_commit(p)  # a build killed while putting its outputs in place is completed first
-            nq = p / OUTPUT_FILES["nquads"]
-            if not nq.is_file():
-                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
-            out.append(nq)
-        elif p.is_file():
-            if p.suffix not in _FORMATS_BY_SUFFIX:
-                raise StoreError(f"{p}: unknown RDF file type (use .nq, .trig, .nt, .ttl or .jsonld)")
-            out.append(p)
-        else:
-            raise StoreError(f"{p}: no such file or folder")
-    return out
-
-
-def _quads_by_graph(files: list[Path]) -> Iterator[tuple[object, list[Quad]]]:
-    for path in files:
-        fmt = _FORMATS_BY_SUFFIX[path.suffix]
-        try:
-            for graph, quads in groupby(parse(path=str(path), format=fmt), key=lambda q: q.graph_name):
-                yield graph, list(quads)
-        except SyntaxError as e:
-            raise StoreError(f"{path}: not valid RDF: {e}") from None
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
+from tropekg.store.answers import Answer, Rows, Triples, to_answer
+from tropekg.store.datasets import (
+    FIND_PAGE_GRAPH,
+    FORMATS_BY_SUFFIX,
+    LoadReport,
+    StoreError,
+    base_from_answer,
+    build_base,
+    dataset_files,
+    described_pages_not_wanted,
+    quads_by_graph,
+)
 
 
 def _insert_data(graph, quads: list[Quad]) -> str:
@@ -95,9 +44,9 @@ def _insert_data(graph, quads: list[Quad]) -> str:
 class GraphStore:
     """An on-disk Oxigraph store holding tropekg datasets."""
 
-    def __init__(self, path: Path, read_only: bool = False, base: str = DEFAULT_BASE):
+    def __init__(self, path: Path, read_only: bool = False, base: str | None = None):
         self.path = Path(path)
-        self.base = base
+        self._base = base
         try:
             if read_only:
                 if not self.path.exists():
@@ -109,32 +58,49 @@ class GraphStore:
             raise StoreError(f"{self.path}: cannot open the store: {e}") from None
 
     @classmethod
-    def in_memory(cls, base: str = DEFAULT_BASE) -> GraphStore:
+    def in_memory(cls, base: str | None = None) -> GraphStore:
         self = cls.__new__(cls)
-        self.path, self.base, self.store = Path(":memory:"), base, Store()
+        self.path, self._base, self.store = Path(":memory:"), base, Store()
         return self
+
+    @property
+    def base(self) -> str:
+        """The base IRI of the graph held: as given, else as the loaded build says, else as its
+        page graphs' IRIs tell (the default base for an empty store)."""
+        if self._base is None:
+            self._base = base_from_answer(self.run(FIND_PAGE_GRAPH)) or DEFAULT_BASE
+        return self._base
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, paths: Iterable[Path], prune: bool = False,
              progress: Callable[[int], None] | None = None) -> LoadReport:
+        paths = [Path(p) for p in paths]
         files = dataset_files(paths)
+        empty = self._is_empty()
+        given = build_base(paths)
+        if given is not None:
+            if not empty and given != self.base:
+                raise StoreError(f"the store holds a graph built with base {self.base}; "
+                                 f"this build has base {given}: load it into another store")
+            self._base = given
         report = LoadReport(sources=[str(f) for f in files])
-        wanted = NamedNode(self.base + WANTED_GRAPH)
-        page_prefix = self.base + "graph/"
-        if self._is_empty():
+        if empty:
             report.bulk = True
             for f in files:
                 try:
-                    self.store.bulk_load(path=str(f), format=_FORMATS_BY_SUFFIX[f.suffix])
+                    self.store.bulk_load(path=str(f), format=FORMATS_BY_SUFFIX[f.suffix])
                 except SyntaxError as e:
                     raise StoreError(f"{f}: not valid RDF: {e}") from None
             self.store.flush()
-            report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != wanted)
+            iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
+            report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != iris.wanted_graph)
             report.quads = len(self.store)
         else:
+            iris = IriScheme(self.base)
+            wanted = iris.wanted_graph
             loaded: set[str] = set()
             incoming_wanted: list[Quad] = []
-            for graph, quads in _quads_by_graph(files):
+            for graph, quads in quads_by_graph(files):
                 if graph == wanted:
                     incoming_wanted.extend(quads)
                     continue
@@ -153,32 +119,31 @@ class GraphStore:
                     progress(report.graphs_replaced)
             if prune:
                 stale = [g for g in self.store.named_graphs()
-                         if isinstance(g, NamedNode) and g.value.startswith(page_prefix)
+                         if isinstance(g, NamedNode) and g.value.startswith(iris.page_graph_prefix)
                          and g != wanted and g.value not in loaded]
                 for g in stale:
                     self.store.remove_graph(g)
                 report.graphs_pruned = len(stale)
-            self._merge_wanted(wanted, incoming_wanted, replace=prune)
-        report.wanted_pages = self._count_wanted()
+            self._merge_wanted(iris, incoming_wanted, replace=prune)
+        report.base = iris.base
+        report.wanted_pages = self._count_wanted(iris)
         self.store.flush()
         return report
 
     def _is_empty(self) -> bool:
         return next(iter(self.store.quads_for_pattern(None, None, None)), None) is None
 
-    def _merge_wanted(self, wanted: NamedNode, incoming: list[Quad], replace: bool) -> None:
+    def _merge_wanted(self, iris: IriScheme, incoming: list[Quad], replace: bool) -> None:
+        wanted = iris.wanted_graph
         update = f"DROP SILENT GRAPH {wanted} ;\n" if replace else ""
         if incoming:
             update += _insert_data(wanted, incoming) + " ;\n"
         # a wanted page that some loaded page now describes is wanted no more
-        update += (f"DELETE {{ GRAPH {wanted} {{ ?page ?p ?o }} }} WHERE {{ GRAPH {wanted} {{ ?page ?p ?o }} "
-                   f"GRAPH ?page_graph {{ ?page <{TK}describedBy> ?described }} }}")
-        self.store.update(update)
+        self.store.update(update + described_pages_not_wanted(iris))
 
-    def _count_wanted(self) -> int:
-        wanted = NamedNode(self.base + WANTED_GRAPH)
+    def _count_wanted(self, iris: IriScheme) -> int:
         return sum(1 for _ in self.store.quads_for_pattern(
-            None, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NamedNode(TK + "WantedPage"), wanted))
+            None, RDF_TYPE, NamedNode(TK_NS + "WantedPage"), iris.wanted_graph))
 
     # -- querying ------------------------------------------------------------------------------
     def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
@@ -196,7 +161,15 @@ class GraphStore:
             raise StoreError(f"cannot bind the parameters: {e}") from None
         except SyntaxError as e:
             raise StoreError(f"the query is not valid SPARQL: {e}") from None
-        return to_result(result)
+        return to_answer(result)
+
+    def graph_texts(self) -> Iterator[bytes]:
+        """Each graph as N-Triples: a non-empty default graph, then every named graph."""
+        default = self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        if default:
+            yield default
+        for name in list(self.store.named_graphs()):
+            yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
@@ -210,13 +183,3 @@ class GraphStore:
         from oxrdflib import OxigraphStore
 
         return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=True)
-
-
-def to_result(result) -> Rows | Triples | Answer:
-    """pyoxigraph query results as tropekg's result types."""
-    if isinstance(result, QuerySolutions):
-        columns = [v.value for v in result.variables]
-        return Rows(columns, [[solution[c] for c in columns] for solution in result])
-    if isinstance(result, QueryBoolean):
-        return Answer(bool(result))
-    return Triples(list(result))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -37,17 +36,19 @@ from pyoxigraph import (
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from tropekg.build import WANTED_GRAPH
 from tropekg.query.binding import bound_query_text
-from tropekg.query.results import Answer, Rows, Triples
 from tropekg.query.saved import QueryError, query_form
-from tropekg.rdf.mapping import DEFAULT_BASE
-from tropekg.store.embedded import (
-    TK,
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.store.answers import Answer, Rows, Triples, to_answer
+from tropekg.store.datasets import (
+    FIND_PAGE_GRAPH,
+    BackendError,
     LoadReport,
-    _quads_by_graph,
+    base_from_answer,
+    build_base,
     dataset_files,
-    to_result,
+    described_pages_not_wanted,
+    quads_by_graph,
 )
 
 USER_ENV = "TROPEKG_ENDPOINT_USER"
@@ -55,7 +56,7 @@ PASSWORD_ENV = "TROPEKG_ENDPOINT_PASSWORD"
 _RETRY_STATUS = {500, 502, 503, 504}
 
 
-class EndpointError(Exception):
+class EndpointError(BackendError):
     """The endpoint is unreachable or refused a request; the message is one line, credentials-free."""
 
 
@@ -79,20 +80,28 @@ def _check_value(term) -> None:
 
 class Endpoint:
     def __init__(self, query_url: str, update_url: str | None = None, graph_store_url: str | None = None,
-                 *, timeout: float = 60.0, retries: int = 3, base: str = DEFAULT_BASE,
+                 *, timeout: float = 60.0, retries: int = 3, base: str | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.query_url = query_url
         self.update_url = update_url
         self.graph_store_url = graph_store_url
         self.timeout = timeout
         self.retries = retries
-        self.base = base
+        self._base = base
         self._sleep = sleep
         self._user = os.environ.get(USER_ENV)
         self._password = os.environ.get(PASSWORD_ENV)
 
     def __repr__(self) -> str:
         return f"Endpoint({redact(self.query_url)!r})"
+
+    @property
+    def base(self) -> str:
+        """The base IRI of the graph held: as given, else as the loaded build says, else as its
+        page graphs' IRIs tell (the default base for an empty store)."""
+        if self._base is None:
+            self._base = base_from_answer(self.run(FIND_PAGE_GRAPH)) or DEFAULT_BASE
+        return self._base
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _retrying(self, what: str, call: Callable[[], object]):
@@ -105,7 +114,7 @@ class Endpoint:
                     detail = e.read(300).decode("utf-8", "replace").strip().splitlines()
                     reason = detail[0] if detail else e.reason
                     raise EndpointError(f"{what}: HTTP {e.code}: {reason}") from None
-            except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError) as e:
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
                 if attempt == self.retries:
                     reason = getattr(e, "reason", e)
                     raise EndpointError(f"{what}: endpoint unreachable ({reason})") from None
@@ -151,7 +160,7 @@ class Endpoint:
         if graph_result:
             fmt = RdfFormat.N_TRIPLES if "n-triples" in content_type else RdfFormat.TURTLE
             return Triples([Triple(q.subject, q.predicate, q.object) for q in parse(body, format=fmt)])
-        return to_result(parse_query_results(body, format=QueryResultsFormat.JSON))
+        return to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
 
     def update(self, text: str) -> None:
         if not self.update_url:
@@ -180,11 +189,16 @@ class Endpoint:
              progress: Callable[[int], None] | None = None) -> LoadReport:
         """PUT each page's graph (replacing it), so a reload is idempotent and an interrupted load
         can simply be run again. The wanted-pages graph is merged (POST)."""
+        paths = [Path(p) for p in paths]
         files = dataset_files(paths)
-        report = LoadReport(sources=[str(f) for f in files])
-        wanted = NamedNode(self.base + WANTED_GRAPH)
+        given = build_base(paths)
+        if given is not None:
+            self._base = given
+        iris = IriScheme(self.base)
+        report = LoadReport(sources=[str(f) for f in files], base=iris.base)
+        wanted = iris.wanted_graph
         loaded: set[str] = set()
-        for graph, quads in _quads_by_graph(files):
+        for graph, quads in quads_by_graph(files):
             body = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
                              format=RdfFormat.N_TRIPLES)
             key = "" if isinstance(graph, DefaultGraph) else graph.value
@@ -202,13 +216,19 @@ class Endpoint:
                 progress(report.graphs_replaced)
         if prune:
             rows = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            prefix = self.base + "graph/"
+            prefix = iris.page_graph_prefix
             for (g,) in rows.rows:
                 if isinstance(g, NamedNode) and g.value.startswith(prefix) and g != wanted \
                         and g.value not in loaded:
                     self._graph_request("DELETE", g)
                     report.graphs_pruned += 1
         if self.update_url:
-            self.update(f"DELETE {{ GRAPH {wanted} {{ ?page ?p ?o }} }} WHERE {{ GRAPH {wanted} "
-                        f"{{ ?page ?p ?o }} GRAPH ?page_graph {{ ?page <{TK}describedBy> ?g }} }}")
+            self.update(described_pages_not_wanted(iris))
         return report
+
+    def graph_texts(self):
+        """Each named graph as N-Triples."""
+        names = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        for (name,) in names.rows:
+            triples = self.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
+            yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)

@@ -38,7 +38,6 @@ from typing import ClassVar
 
 from pyoxigraph import (
     BlankNode,
-    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -48,24 +47,30 @@ from pyoxigraph import (
     serialize,
 )
 
-from tropekg.build import OUTPUT_FILES, WANTED_GRAPH
-from tropekg.query.saved import title_of
-from tropekg.rdf.jsonld import prefixes_for
-from tropekg.rdf.mapping import DEFAULT_BASE
+from tropekg.build import OUTPUT_FILES
+from tropekg.rdf.iris import DEFAULT_BASE, WANTED_GRAPH, IriScheme
+from tropekg.rdf.namespaces import RDF_TYPE as RDF_TYPE_NODE
+from tropekg.rdf.namespaces import RDFS_SUBCLASS_OF as RDFS_SUBCLASS_OF_NODE
+from tropekg.rdf.namespaces import (
+    REPORT_PREFIXES,
+    SH_NS,
+    TKS_NS,
+    prefixes_for,
+    shorten,
+    sparql_prologue,
+)
+from tropekg.rdf.namespaces import XSD_STRING as XSD_STRING_NODE
 from tropekg.shipped import shapes_dir
 
-SH = "http://www.w3.org/ns/shacl#"
-TK = "https://w3id.org/tropekg/ontology#"
-TKS = "https://w3id.org/tropekg/shapes#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# IRIs as plain strings, as rdflib and pySHACL's reports give them.
+RDF_TYPE = RDF_TYPE_NODE.value
+RDFS_SUBCLASS_OF = RDFS_SUBCLASS_OF_NODE.value
+XSD_STRING = XSD_STRING_NODE.value
 
 # Most severe first; --min-severity keeps a prefix of this tuple.
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-SPARQL_COMPONENT = SH + "SPARQLConstraintComponent"
-REPORT_PREFIXES = {"sh": SH, "tks": TKS}
+SPARQL_COMPONENT = SH_NS + "SPARQLConstraintComponent"
 
 # Build folders whose dataset is larger than this are validated from a temporary on-disk store
 # rather than an in-memory one.
@@ -204,7 +209,7 @@ def _rdflib_path_text(graph, node) -> str:
     """A SHACL path in the report graph as SPARQL property path text."""
     import rdflib
 
-    shn = rdflib.Namespace(SH)
+    shn = rdflib.Namespace(SH_NS)
     if isinstance(node, rdflib.URIRef):
         return _rdflib_term_text(node)
     inverse = graph.value(node, shn.inversePath)
@@ -232,13 +237,10 @@ def display(text: str | None, base: str = DEFAULT_BASE) -> str:
         return "^" + display(text[1:], base)
     if text.startswith("<") and text.endswith(">"):
         iri = text[1:-1]
-        title = title_of(iri, base)
+        title = IriScheme(base).title_of(iri)
         if title is not None:
             return str(title)
-        for prefix, ns in {**prefixes_for(base), **REPORT_PREFIXES}.items():
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
+        return shorten(iri, {**prefixes_for(base), **REPORT_PREFIXES})
     if text.startswith('"'):
         term = term_of(text)
         return term.value if isinstance(term, Literal) else text
@@ -295,7 +297,7 @@ class Shapes:
         import rdflib
 
         self.graph = graph
-        shn = rdflib.Namespace(SH)
+        shn = rdflib.Namespace(SH_NS)
         self.info: dict[str, ShapeInfo] = {}
         shape_nodes = set(graph.subjects(rdflib.RDF.type, shn.NodeShape)) | set(
             graph.subjects(rdflib.RDF.type, shn.PropertyShape)) | set(graph.objects(None, shn.property))
@@ -311,7 +313,7 @@ class Shapes:
                 name=str(graph.value(node, shn.name) or node),
                 description=str(graph.value(node, shn.description) or ""),
                 message=str(message or ""),
-                severity=str(sev).removeprefix(SH) if sev is not None else "Violation",
+                severity=str(sev).removeprefix(SH_NS) if sev is not None else "Violation",
             )
         self.sparql: list[SparqlConstraint] = []
         local = rdflib.Graph()
@@ -333,7 +335,7 @@ class Shapes:
                     local.add((prop, shn[kind], target))
             local.remove((node_shape, shn.property, prop))
         for shape in set(local.subjects(shn.name, None)):
-            if not any(str(p).startswith(SH) and str(p).removeprefix(SH) not in _NON_CONSTRAINTS
+            if not any(str(p).startswith(SH_NS) and str(p).removeprefix(SH_NS) not in _NON_CONSTRAINTS
                        for p in local.predicates(shape, None)):
                 for t in list(local.triples((shape, None, None))):
                     local.remove(t)
@@ -342,7 +344,7 @@ class Shapes:
     def _constraint(self, shape, node) -> SparqlConstraint:
         import rdflib
 
-        g, shn = self.graph, rdflib.Namespace(SH)
+        g, shn = self.graph, rdflib.Namespace(SH_NS)
         select = str(g.value(node, shn.select))
         lines = []
         for decl_holder in g.objects(node, shn.prefixes):
@@ -357,7 +359,7 @@ class Shapes:
         path = g.value(shape, shn.path)
         return SparqlConstraint(
             shape=str(shape), select=select, prefixes="".join(sorted(set(lines))), message=str(message),
-            severity=str(sev).removeprefix(SH) if sev is not None else "Violation",
+            severity=str(sev).removeprefix(SH_NS) if sev is not None else "Violation",
             targets=tuple(sorted(targets)), path=_rdflib_path_text(g, path) if path is not None else None,
         )
 
@@ -410,7 +412,7 @@ def _pyshacl_results(data_graph, shacl_graph) -> list[ValidationResult]:
     import pyshacl
     import rdflib
 
-    shn = rdflib.Namespace(SH)
+    shn = rdflib.Namespace(SH_NS)
     _, report, _ = pyshacl.validate(
         data_graph, shacl_graph=shacl_graph, inference="none", advanced=False, meta_shacl=False,
         allow_infos=True, allow_warnings=True, inplace=True,
@@ -422,7 +424,7 @@ def _pyshacl_results(data_graph, shacl_graph) -> list[ValidationResult]:
             value = report.value(r, shn.value)
             messages = sorted(str(m) for m in report.objects(r, shn.resultMessage))
             out.append(ValidationResult(
-                severity=str(report.value(r, shn.resultSeverity)).removeprefix(SH),
+                severity=str(report.value(r, shn.resultSeverity)).removeprefix(SH_NS),
                 shape=str(report.value(r, shn.sourceShape)),
                 focus=_rdflib_term_text(report.value(r, shn.focusNode)),
                 path=_rdflib_path_text(report, path) if path is not None else None,
@@ -485,25 +487,6 @@ def _validate_batch(ntriples: bytes) -> tuple[list[ValidationResult], int]:
 
 # -- reading the graph ---------------------------------------------------------------------------
 
-def _graph_texts(graph) -> Iterator[bytes]:
-    """Each named graph (and a non-empty default graph) as N-Triples."""
-    from tropekg.store.embedded import GraphStore
-
-    if isinstance(graph, GraphStore):
-        store = graph.store
-        names = list(store.named_graphs())
-        default = store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-        if default:
-            yield default
-        for name in names:
-            yield store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
-        return
-    names = graph.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-    for (name,) in names.rows:
-        triples = graph.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
-        yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)
-
-
 def _batches(texts: Iterable[bytes], size: int, counts: Counter) -> Iterator[bytes]:
     batch: list[bytes] = []
     n = 0
@@ -523,7 +506,7 @@ def _batches(texts: Iterable[bytes], size: int, counts: Counter) -> Iterator[byt
 def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter,
                    batch_triples: int) -> Iterator[tuple[list[ValidationResult], int]]:
     turtle = shapes.local_turtle()
-    batches = _batches(_graph_texts(graph), batch_triples, counts)
+    batches = _batches(graph.graph_texts(), batch_triples, counts)
     first = next(batches, None)
     if first is None:
         return
@@ -590,7 +573,7 @@ def _cross_page_results(graph, shapes: Shapes, base: str,
                 message=_substitute(c.message, row, base), component=SPARQL_COMPONENT,
             ))
         if seconds is not None:
-            key = "sparql " + c.shape.removeprefix(TKS)
+            key = "sparql " + c.shape.removeprefix(TKS_NS)
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
     return out
 
@@ -621,7 +604,7 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
     two parts: node-local shapes per batch of page graphs, cross-page SPARQL over the whole."""
     shapes = shapes or load_shapes()
     jobs = jobs or os.cpu_count() or 1
-    base = getattr(graph, "base", DEFAULT_BASE)
+    base = graph.base
     counts: Counter = Counter()
     results: list[ValidationResult] = []
     t0 = time.perf_counter()
@@ -669,25 +652,27 @@ def validate_whole(graph, *, shapes: Shapes | None = None) -> ValidationReport:
     t0 = time.perf_counter()
     data = _graph_with_prepared_queries()
     graphs = 0
-    for text in _graph_texts(graph):
+    for text in graph.graph_texts():
         graphs += 1
         _add_ntriples(data, text)
     results = _pyshacl_results(data, shapes.graph)
     return ValidationReport(
         results=_unique(results), shapes=shapes.info, graphs=graphs, triples=len(data), mode="whole",
-        seconds={"whole": time.perf_counter() - t0}, base=getattr(graph, "base", DEFAULT_BASE),
+        seconds={"whole": time.perf_counter() - t0}, base=graph.base,
     )
 
 
 class _OpenedDataset:
     """Files loaded into a store for validating, removed again on close."""
 
-    def __init__(self, paths: Iterable[Path], base: str = DEFAULT_BASE):
-        from tropekg.store.embedded import GraphStore, StoreError, dataset_files
+    def __init__(self, paths: Iterable[Path], base: str | None = None):
+        from tropekg.store.datasets import StoreError, dataset_files
+        from tropekg.store.embedded import GraphStore
 
         self.tmp: str | None = None
+        paths = [Path(p) for p in paths]
         try:
-            files = dataset_files([Path(p) for p in paths])
+            files = dataset_files(paths)
             if not files:
                 raise ValidationError("no input: give a build folder or RDF files")
             size = sum(f.stat().st_size for f in files)
@@ -696,7 +681,7 @@ class _OpenedDataset:
                 self.graph = GraphStore(Path(self.tmp) / "store", base=base)
             else:
                 self.graph = GraphStore.in_memory(base=base)
-            self.graph.load(files)
+            self.graph.load(paths)
         except StoreError as e:
             self.close()
             raise ValidationError(str(e)) from None
@@ -714,12 +699,12 @@ class _OpenedDataset:
         self.close()
 
 
-def open_dataset(paths: Iterable[Path], base: str = DEFAULT_BASE) -> _OpenedDataset:
+def open_dataset(paths: Iterable[Path], base: str | None = None) -> _OpenedDataset:
     """A build folder or RDF files, loaded into a store (use as a context manager)."""
     return _OpenedDataset(paths, base)
 
 
-def validate_build(out_dir: Path, *, jobs: int | None = None, base: str = DEFAULT_BASE,
+def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None = None,
                    locate_from: str = "warning") -> ValidationReport:
     """Validate a build folder (its dataset.nq). Violations and warnings come with their sources;
     ``report.conforms`` is False when there is any violation."""
@@ -735,7 +720,7 @@ def validate_build(out_dir: Path, *, jobs: int | None = None, base: str = DEFAUL
 
 # -- provenance of results -----------------------------------------------------------------------
 
-_PREFIXES = (f"PREFIX tk: <{TK}>\nPREFIX foaf: <http://xmlns.com/foaf/0.1/>\n")
+_PREFIXES = sparql_prologue()
 
 _EXAMPLE_SOURCES = _PREFIXES + """SELECT ?focus ?g ?page ?line ?file WHERE {
   VALUES ?focus { %s }
@@ -784,7 +769,7 @@ def _rows(graph, template: str, values: list[str]) -> list[dict]:
 
 def _source(row: dict, base: str) -> Source:
     page = row.get("page")
-    title = title_of(page.value, base) if page is not None else None
+    title = IriScheme(base).title_of(page.value) if page is not None else None
     line = row.get("line")
     file = row.get("file")
     return Source(graph=row["g"].value, page=str(title) if title else None,
@@ -934,7 +919,7 @@ def to_turtle(report: ValidationReport, min_severity: str = "info") -> str:
     """The report as a SHACL validation report graph; each result points to the page graphs
     behind it with prov:wasDerivedFrom and says where in rdfs:comment."""
     def sh(name: str) -> NamedNode:
-        return NamedNode(SH + name)
+        return NamedNode(SH_NS + name)
 
     rdf_type = NamedNode(RDF_TYPE)
     xsd_boolean = NamedNode("http://www.w3.org/2001/XMLSchema#boolean")

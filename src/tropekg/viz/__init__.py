@@ -52,7 +52,8 @@ from tropekg.analysis import (
     super_tropes,
     trope_works,
 )
-from tropekg.analysis.export import dot_text, write_atomically
+from tropekg.analysis.export import dot_text
+from tropekg.atomic import write_with
 from tropekg.titles import parse_title
 
 MAX_NODES = 2000
@@ -471,7 +472,7 @@ class TropeFigure:
             body = render_dot(self.dot, suffix[1:])
         else:
             raise VizError(f"{path}: unknown picture type {suffix or '(none)'}; use .html, .svg or .png")
-        write_atomically(path, lambda f: f.write(body))
+        write_with(path, lambda f: f.write(body))
         return path
 
     def _repr_html_(self) -> str:
