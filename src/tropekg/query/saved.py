@@ -3,8 +3,8 @@ parameters) out.
 
 Each file starts with a ``#+`` comment header (grlc's convention, YAML after the ``#+``): summary,
 description, tags, params (name, type, default, example, description), columns, heavy. Parameter
-values are turned into terms by :mod:`tropekg.query.params` and bound by the store, never pasted
-into query text.
+values are turned into terms by :mod:`tropekg.query.params` and bound to the query's variables by
+:mod:`tropekg.query.binding`, never pasted into query text.
 """
 
 from __future__ import annotations
@@ -105,64 +105,3 @@ def get_query(name: str, folder: Path | None = None) -> SavedQuery:
         known = ", ".join(sorted(load_queries(folder))) or "none"
         raise QueryError(f"no saved query named {name!r} (known: {known})")
     return parse_query_file(path)
-
-
-# Scanning a query for its group graph patterns: strings, IRIs and comments are skipped whole.
-_SPARQL_TOKEN = re.compile(
-    r'(?P<skip>"""[\s\S]*?"""' + r"|'''[\s\S]*?'''"
-    + r'|"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'"
-    + r'|<[^<>"{}|^`\\\s]*>|#[^\n]*)'
-    + r"|(?P<open>\{)|(?P<close>\})|(?P<word>[A-Za-z]+)"
-)
-
-
-def with_values(text: str, bindings: dict) -> str:
-    """The query with its parameters bound: a ``VALUES`` block at the start of every group graph
-    pattern (after ``WHERE {``, ``OPTIONAL {``, ``UNION {``, ...), so each group sees the bound
-    values as substitution would, and the store can use them to look up rather than scan. Terms
-    are written by pyoxigraph (IRIs in ``<>``, literals escaped), so a value stays a value. The
-    data block of a ``VALUES`` clause, a ``CONSTRUCT`` template and a group holding a sub-select
-    get no block."""
-    if not bindings:
-        return text
-    names = sorted(bindings)
-    row = " ".join(str(bindings[n]) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
-    out: list[str] = []
-    pos = 0
-    sites = 0
-    skip_next_brace = False  # the next { opens a VALUES data block or a CONSTRUCT template
-    depth_skipping = 0
-    for m in _SPARQL_TOKEN.finditer(text):
-        kind = m.lastgroup
-        if depth_skipping:
-            if kind == "open":
-                depth_skipping += 1
-            elif kind == "close":
-                depth_skipping -= 1
-            continue
-        if kind == "word":
-            word = m.group().upper()
-            if word == "VALUES" or (word == "CONSTRUCT"):
-                skip_next_brace = True
-            elif word == "WHERE":
-                skip_next_brace = False
-
-            continue
-        if kind != "open":
-            continue
-        if skip_next_brace:
-            skip_next_brace = False
-            depth_skipping = 1
-            continue
-        rest = text[m.end():m.end() + 40].lstrip().upper()
-        if rest.startswith("SELECT"):
-            continue  # { SELECT ... } must hold the sub-select alone; its own WHERE gets the block
-        out.append(text[pos:m.end()])
-        out.append(block)
-        pos = m.end()
-        sites += 1
-    out.append(text[pos:])
-    if sites == 0:
-        raise QueryError("the query has no WHERE { ... } group to bind its parameters in")
-    return "".join(out)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
-from tropekg.query.saved import with_values
+from tropekg.query.binding import bound_query_text, substitutions_for
+from tropekg.query.saved import QueryError
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
@@ -146,9 +147,18 @@ class GraphStore:
 
     # -- querying ------------------------------------------------------------------------------
     def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of all graphs, parameters bound with a VALUES block."""
+        """Run a query over the union of all graphs, parameters bound as pyoxigraph substitutions
+        where those give the rows of the terms written in by hand, else by VALUES blocks
+        (:mod:`tropekg.query.binding`)."""
         try:
-            result = self.store.query(with_values(text, bindings or {}), use_default_graph_as_union=True)
+            substitutions = substitutions_for(text, bindings or {})
+            if substitutions is None:
+                result = self.store.query(bound_query_text(text, bindings), use_default_graph_as_union=True)
+            else:
+                result = self.store.query(text, use_default_graph_as_union=True,
+                                          substitutions=substitutions or None)
+        except QueryError as e:
+            raise StoreError(f"cannot bind the parameters: {e}") from None
         except SyntaxError as e:
             raise StoreError(f"the query is not valid SPARQL: {e}") from None
         return to_answer(result)

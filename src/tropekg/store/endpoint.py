@@ -2,8 +2,9 @@
 
 In: the endpoint's three URLs (query, update, graph store: products name them differently) and
 credentials from ``TROPEKG_ENDPOINT_USER`` / ``TROPEKG_ENDPOINT_PASSWORD``. Out: the same result
-types as the embedded store. Parameters are bound with a ``VALUES`` block of escaped terms placed at
-the top of every ``WHERE`` group (:func:`tropekg.query.saved.with_values`), never pasted into the query. Requests are POSTs with a timeout,
+types as the embedded store. Parameters are bound with ``VALUES`` blocks of escaped terms at the top
+of every group graph pattern (:func:`tropekg.query.binding.bound_query_text`), never pasted into the
+query; a value spelling a ``\\u`` escape is refused. Requests are POSTs with a timeout,
 retried with backoff on connection errors and 5xx answers; credentials never appear in messages.
 Queries expect the endpoint to treat the union of its named graphs as the default graph (Oxigraph:
 ``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph true``; GraphDB and Virtuoso do so by
@@ -35,7 +36,8 @@ from pyoxigraph import (
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from tropekg.query.saved import query_form, with_values
+from tropekg.query.binding import bound_query_text
+from tropekg.query.saved import QueryError, query_form
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
@@ -134,7 +136,10 @@ class Endpoint:
     def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
         for term in (bindings or {}).values():
             _check_value(term)
-        query = with_values(text, bindings or {})
+        try:
+            query = bound_query_text(text, bindings or {})
+        except QueryError as e:
+            raise EndpointError(f"cannot bind the parameters: {e}") from None
         sw = SPARQLWrapper(self.query_url)
         sw.setMethod(POST)
         sw.setRequestMethod(URLENCODED)
