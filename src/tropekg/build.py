@@ -29,6 +29,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, seria
 
 from . import __version__
 from .export import JSONLD_FOOTER, jsonld_header, jsonld_nodes, prefixes_for
+from .html_page import html_title
 from .mapping import (
     DEFAULT_BASE,
     FOAF_IS_PRIMARY_TOPIC_OF,
@@ -41,8 +42,8 @@ from .mapping import (
     referenced,
     tk,
 )
-from .parse import parse_source
-from .source import BACKUP_SUFFIX, PageError, decode, is_backup, title_from_path
+from .parse import is_html, parse_bytes
+from .source import BACKUP_SUFFIX, PageError, is_backup, title_from_path
 from .titles import Title, parse_title
 
 FORMATS = ("nquads", "trig", "turtle", "jsonld")
@@ -71,11 +72,39 @@ class SourceFile:
     title: Title
 
 
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
 def _looks_like_page(path: Path) -> bool:
     name = path.name
     if name.startswith("."):
         return False
-    return name.endswith((".txt", BACKUP_SUFFIX)) or ("." in name and name.split(".")[-1][:1].isupper())
+    return (name.endswith((".txt", BACKUP_SUFFIX, *HTML_SUFFIXES))
+            or ("." in name and name.split(".")[-1][:1].isupper()))
+
+
+def page_title(path: Path) -> Title:
+    """The title of the page in a file: an HTML page's own (its canonical link), else the one the
+    path gives. A :class:`PageError` says why there is none."""
+    if not is_backup(path):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(65536)
+        except OSError as e:
+            raise PageError(str(path), f"cannot read: {e.strerror or e}") from None
+        if is_html(head):
+            title = html_title(head)
+            if title is None and len(head) == 65536:  # a head longer than we read
+                title = html_title(path.read_bytes())
+            if title is not None:
+                return title
+            try:
+                return title_from_path(path)
+            except PageError:
+                raise PageError(str(path), "an HTML page that names no wiki page (no <link rel=\"canonical\"> "
+                                           "or og:url to a pmwiki.php/Namespace/PageName address), and its "
+                                           "file name gives no title") from None
+    return title_from_path(path)
 
 
 def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[SourceFile], list[dict]]:
@@ -88,12 +117,12 @@ def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[So
             files = sorted(p for p in root.rglob("*") if p.is_file() and _looks_like_page(p))
             for path in files:
                 try:
-                    found.append(SourceFile(path, path.relative_to(root).as_posix(), title_from_path(path)))
+                    found.append(SourceFile(path, path.relative_to(root).as_posix(), page_title(path)))
                 except PageError as e:
                     failed.append({"path": str(path), "line": None, "reason": e.message})
         elif root.is_file():
             try:
-                t = title or title_from_path(root)
+                t = title or page_title(root)
             except PageError as e:
                 failed.append({"path": str(root), "line": None, "reason": e.message})
                 continue
@@ -277,7 +306,7 @@ def map_page(src: SourceFile, base: str, formats: tuple[str, ...] = FORMATS,
 
 def _parse_and_map(result: PageResult, src: SourceFile, data: bytes, base: str,
                    formats: tuple[str, ...]) -> None:
-    page = parse_source(decode(data, str(src.path), backup=is_backup(src.path)), src.title)
+    page = parse_bytes(data, str(src.path), src.title, path=src.path, backup=is_backup(src.path))
     prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
     iris = IriScheme(base, _SPELLINGS)
     quads = page_quads(page, prov, iris)
@@ -449,7 +478,7 @@ def build(
     base = IriScheme(base).base  # with its trailing slash
     sources, failed = discover([Path(p) for p in paths], title)
     if not sources and not failed:
-        raise BuildError("no page files found (expected Namespace/PageName.txt files)")
+        raise BuildError("no page files found (expected Namespace/PageName.txt files or saved .html pages)")
     jobs = jobs or os.cpu_count() or 1
     report = BuildReport(failed=failed)
     try:

@@ -29,8 +29,8 @@ from .cli_common import title_option as _title_option
 from .cli_synth import synth_command
 from .cli_validate import validate_command
 from .mapping import DEFAULT_BASE
-from .parse import parse_source
-from .source import PageError, decode, read, title_from_path
+from .parse import parse_bytes, parse_file
+from .source import PageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,14 +49,16 @@ def cli() -> None:
 @click.option("--title", help="Page title (Namespace/PageName) when the path does not give it.")
 @click.option("--summary", is_flag=True, help="One line per page instead of the JSON page model.")
 def parse(files: tuple[str, ...], title: str | None, summary: bool) -> None:
-    """Parse page source into the page model and print it as JSON.
+    """Parse pages into the page model and print it as JSON.
 
-    FILE is a page file (Namespace/PageName.txt, Namespace.PageName, or a June 2012 backup file
-    Namespace.PageName@action=source) or - for standard input (then --title is required).
+    FILE is a page's wiki source (Namespace/PageName.txt, Namespace.PageName, or a June 2012 backup
+    file Namespace.PageName@action=source), a rendered page saved from the site (HTML, any file
+    name: the page names itself), or - for standard input (wiki source there needs --title).
 
     \b
     Examples:
       tropekg parse examples/pages/Main/WouldNotShootAGoodGuy.txt
+      tropekg parse examples/html/TheLanternKeeper.html
       cat page.txt | tropekg parse - --title Main/FriendOrFoe
       tropekg parse --summary examples/pages/Main/*.txt
     """
@@ -67,15 +69,9 @@ def parse(files: tuple[str, ...], title: str | None, summary: bool) -> None:
     for name in files:
         try:
             if name == "-":
-                if given is None:
-                    raise PageError("<stdin>", "reading standard input needs --title Namespace/PageName")
-                source = decode(sys.stdin.buffer.read(), "<stdin>")
-                page_title = given
+                page = parse_bytes(sys.stdin.buffer.read(), "<stdin>", given)
             else:
-                path = Path(name)
-                page_title = given or title_from_path(path)
-                source = read(path)
-            page = parse_source(source, page_title)
+                page = parse_file(Path(name), given)
         except PageError as e:
             click.echo(f"tropekg: error: {e}", err=True)
             failed += 1
@@ -113,7 +109,8 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, t
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
-    Namespace.PageName, Namespace.PageName@action=source). Writes dataset.nq (N-Quads, one named
+    Namespace.PageName, Namespace.PageName@action=source, and rendered pages saved from the site
+    as .html files with any name). Writes dataset.nq (N-Quads, one named
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
     JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
 

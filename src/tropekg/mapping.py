@@ -33,6 +33,7 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SKOS_PREF_LABEL = NamedNode(SKOS + "prefLabel")
+SKOS_ALT_LABEL = NamedNode(SKOS + "altLabel")
 SKOS_DEFINITION = NamedNode(SKOS + "definition")
 SKOS_IN_SCHEME = NamedNode(SKOS + "inScheme")
 FOAF_IS_PRIMARY_TOPIC_OF = NamedNode("http://xmlns.com/foaf/0.1/isPrimaryTopicOf")
@@ -170,16 +171,19 @@ def page_identity(ctx: _Context) -> None:
         ctx.add(s, RDF_TYPE, tk.OtherPage)
     if page.kind == TROPE:
         ctx.add(s, SKOS_IN_SCHEME, tk.TropeScheme)
-    label = _text(title.label)
+    # the page's display title when it gives one (a rendered page), else its name spaced out
+    label = _text(page.label or title.label)
     ctx.add(s, RDFS_LABEL, label)
     ctx.add(s, SKOS_PREF_LABEL, label)
+    for alt in page.alt_titles:
+        ctx.add(s, SKOS_ALT_LABEL, _text(alt))
     ctx.add(s, tk.wikiName, Literal(str(title)))
     ctx.add(s, tk.namespace, Literal(title.namespace))
     ctx.add(s, FOAF_IS_PRIMARY_TOPIC_OF, NamedNode(title.url()))
     ctx.add(s, tk.describedBy, ctx.graph)
 
 
-page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel",  # type: ignore[attr-defined]
+page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel", "skos:altLabel",  # type: ignore[attr-defined]
                             "tk:wikiName", "tk:namespace", "foaf:isPrimaryTopicOf", "tk:describedBy")
 
 
@@ -249,7 +253,10 @@ def example_key(page: Title, ex: Example, occurrence: int) -> str:
 
 def examples(ctx: _Context) -> None:
     page = ctx.page
-    by_line: dict[int, NamedNode] = {}
+    # The examples that may enclose the next one (depth, line, node). An example's parent is the
+    # nearest one before it at a smaller depth: found by depth, not by line alone, since a
+    # rendered page can hold a whole list, parents and children, on one line.
+    enclosing: list[tuple[int, int, NamedNode]] = []
     occurrences: dict[tuple, int] = {}
     for ex in page.examples:
         if ex.trope is None:
@@ -258,7 +265,10 @@ def examples(ctx: _Context) -> None:
         n = occurrences.get(ident, 0)
         occurrences[ident] = n + 1
         e = ctx.iris.example(page.title, example_key(page.title, ex, n))
-        by_line[ex.line] = e
+        while enclosing and enclosing[-1][0] >= ex.depth:
+            enclosing.pop()
+        parent = enclosing[-1][2] if ex.parent is not None and enclosing and enclosing[-1][1] == ex.parent else None
+        enclosing.append((ex.depth, ex.line, e))
         trope = ctx.typed(ex.trope, "Trope")
         ctx.add(e, RDF_TYPE, tk.Example)
         ctx.add(e, tk.trope, trope)
@@ -272,8 +282,8 @@ def examples(ctx: _Context) -> None:
             ctx.add(e, tk.text, _text(ex.text))
         if ex.folder:
             ctx.add(e, tk.folder, Literal(ex.folder))
-        if ex.parent is not None and ex.parent in by_line:
-            ctx.add(e, tk.parentExample, by_line[ex.parent])
+        if parent is not None:
+            ctx.add(e, tk.parentExample, parent)
         for title in ex.mentions:
             ctx.add(e, tk.mentions, ctx.iris.resource(title))
         if ex.work is not None:
