@@ -215,7 +215,9 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
         if j < len(sentence_ends) and sentence_ends[j] <= span.start:
             continue  # the phrase's sentence ended before the link
         previous = spans[k - 1] if k else None
-        if previous is not None and previous.end > end and not _LIST_JOINER.match(text, previous.end, span.start):
+        if (previous is not None and previous.end > end
+                and not _LIST_JOINER.match(text, previous.end, span.start)
+                and not _LIST_COMMA.search(text, max(previous.end, span.start - 40), span.start)):
             # "See also X, when ... despite [[Y a total willingness]], and Z": the phrase governs
             # the links it lists, not one that prose between them names in passing
             continue
@@ -223,6 +225,8 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
     return out
 
 
+# What comes before the next item of a list after some words on the last one: ", and Z"
+_LIST_COMMA = re.compile(r"[,;]\s*(?:(?:and|or|plus|as\s+well\s+as)\s+)?\Z", re.IGNORECASE)
 # What sits between two links of one list: commas, "and", "or", "as well as" ...
 _LIST_JOINER = re.compile(
     r"[\s,;/&]*(?:(?:and|or|nor|plus|also|even|as\s+well\s+as|and/or)\b[\s,;]*)*\Z", re.IGNORECASE

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import tree as N
 from .extract import extract
 from .html_tree import build_tree, classes, wiki_title
 from .model import Page, Warning
@@ -223,15 +224,37 @@ def _article(root: etree._Element) -> etree._Element | None:
     return None
 
 
-def parse_html(data: bytes, source: str, title: Title | None = None, path: Path | None = None) -> Page:
-    """The page model of a rendered page. The title is ``title`` when given, else the page's
-    own (canonical link or ``og:url``), else the one ``path`` gives; a page with none of these,
-    or with no article (``div#main-article``), is a :class:`PageError` naming ``source``."""
+@dataclass(slots=True)
+class Article:
+    """A rendered page read up to its tree: what it says about itself and its article's nodes."""
+
+    identity: PageIdentity
+    tree: N.Node
+    warnings: list[Warning]
+
+
+def read_article(data: bytes, source: str) -> Article:
+    """A rendered page's identity and its article as a page tree; a :class:`PageError` names
+    ``source`` when the bytes are no HTML page or hold no article (``div#main-article``)."""
     text, decode_warnings = decode_html(data, source)
     root = _parse(text, source)
     if root is None:
         raise PageError(source, "an HTML file with no content")
-    ident = identity(root)
+    article = _article(root)
+    if article is None:
+        raise PageError(source, "not a TV Tropes article: the HTML has no div#main-article")
+    tree, tree_warnings = build_tree(article, li_positions(text, root))
+    warnings = [Warning(line, message) for line, message in decode_warnings]
+    warnings += [Warning(w.line, w.message) for w in tree_warnings]
+    return Article(identity(root), tree, warnings)
+
+
+def parse_html(data: bytes, source: str, title: Title | None = None, path: Path | None = None) -> Page:
+    """The page model of a rendered page. The title is ``title`` when given, else the page's
+    own (canonical link or ``og:url``), else the one ``path`` gives; a page with none of these,
+    or with no article, is a :class:`PageError` naming ``source``."""
+    article = read_article(data, source)
+    ident = article.identity
     page_title = title or ident.title
     if page_title is None:
         if path is None:
@@ -239,12 +262,8 @@ def parse_html(data: bytes, source: str, title: Title | None = None, path: Path 
                                     "or og:url to a pmwiki.php/Namespace/PageName address); pass "
                                     "--title Namespace/PageName")
         page_title = title_from_path(path)
-    article = _article(root)
-    if article is None:
-        raise PageError(source, "not a TV Tropes article: the HTML has no div#main-article")
-    tree, tree_warnings = build_tree(article, li_positions(text, root))
-    page = extract(page_title, tree, tree_warnings)
-    page.warnings[:0] = [Warning(line, message) for line, message in decode_warnings]
+    page = extract(page_title, article.tree, [])
+    page.warnings[:0] = article.warnings
     page.label = ident.label
     page.alt_titles = [t for t in ident.alt_titles if t != ident.label]
     return page

@@ -278,7 +278,7 @@ class _Builder:
         elif tag in _FORMATTING:
             node = N.Node(_FORMATTING[tag], line)
         elif tag == "div" and "indent" in cls or tag in _LINE_BLOCKS or tag in _CONTAINERS \
-                or tag in _HEADERS or tag == "li":
+                or tag in _HEADERS or tag in ("li", "td", "th"):
             # a block inside a line (a quote in a bullet): its text continues the line
             self._text(" ", parent, line)
             self.inline_children(el, parent, nested_depth)
