@@ -345,8 +345,8 @@ def test_og_url_when_there_is_no_canonical_link():
 
 @pytest.mark.parametrize(("data", "says"), [
     (b"<!DOCTYPE html><html><body><div id='main-article'><p>x</p></div></body></html>", "names no wiki page"),
-    (b"<!DOCTYPE html><html><head><link rel='canonical' href='/pmwiki/pmwiki.php/Main/A'></head>"
-     b"<body><p>x</p></body></html>", "no div#main-article"),
+    ((b"<!DOCTYPE html><html><head><link rel='canonical' href='/pmwiki/pmwiki.php/Main/A'></head>"
+      b"<body><p>x</p></body></html>"), "no div#main-article"),
     (b"<!DOCTYPE html><html>\n<p>\x00</p></html>", "NUL"),
     (b"<!DOCTYPE html>", "no content"),
 ])

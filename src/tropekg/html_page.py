@@ -181,7 +181,8 @@ def html_title(data: bytes) -> Title | None:
 # Start tags of list items, skipping comments and the raw text of scripts and styles (where "<li"
 # is not a tag). libxml2 reports an element's line, not its column; this gives both.
 _LI_SCAN = re.compile(
-    r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b.*?(?:</\1\s*>|\Z)|(?P<li><li)(?=[\s/>])",
+    # one leading "<" for all alternatives lets the engine skip text at C speed
+    r"<(?:!--.*?(?:-->|\Z)|(script|style|textarea|title)\b.*?(?:</\1\s*>|\Z)|(?P<li>li)(?=[\s/>]))",
     re.IGNORECASE | re.DOTALL,
 )
 
