@@ -305,12 +305,13 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
 
     # Where the examples start: the first folder or header when the page has one, else the first
     # bullet. Bullets before that point belong to the description.
-    # A header that announces the examples ("This series provides examples of:", "Tropes:") starts
-    # them even when other sections come first (a list of the books, the stories in folders).
+    # On a work page, a header that announces the examples ("This series provides examples of:",
+    # "Tropes:") starts them even when other sections come first (the books, stories in folders).
+    # (A creator page's examples are its works: they start at its first header, as before.)
     has_sections = any(ln.folder is not None or ln.node.kind == N.HEADER for ln in lines)
     body_start = len(lines)
     for i, ln in enumerate(lines):
-        if ln.in_index:
+        if ln.in_index or page.kind != WORK:
             continue
         if ln.node.kind == N.HEADER and _EXAMPLES_HEADER.search(N.plain_text(ln.node.children)):
             body_start = i
