@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tropekg parse --summary examples/pages/*/*.txt
-	$(BIN)/tropekg build examples/pages -o out --validate
+	$(BIN)/tropekg parse --summary examples/pages/*/*.txt examples/html/*.html
+	$(BIN)/tropekg build examples/pages examples/html -o out --validate
 	$(BIN)/tropekg load out --store out/kg.store --prune
 	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
@@ -52,11 +52,13 @@ lint: $(STAMP)
 # The benchmarks: the whole-wiki size by default (tens of minutes), --quick for a smoke run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py
+	$(BIN)/python benchmarks/html_read.py
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/validate_scale.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py --quick
+	$(BIN)/python benchmarks/html_read.py --quick
 	$(BIN)/python benchmarks/bench.py --quick
 	$(BIN)/python benchmarks/validate_scale.py --quick
 

@@ -374,8 +374,13 @@ def test_a_rebuild_parses_only_changed_pages_and_gives_the_same_bytes(tmp_path, 
     page = pages / "Main" / "FriendOrFoe.txt"
     page.write_text(page.read_text() + "* ''Film/RushHour'': a new example bullet.\n")
     parsed = []
-    real = page_module.parse_source
-    monkeypatch.setattr(page_module, "parse_source", lambda src, title: parsed.append(str(title)) or real(src, title))
+    real = page_module.parse_bytes
+
+    def counting(data, source, title, **kw):
+        parsed.append(str(title))
+        return real(data, source, title, **kw)
+
+    monkeypatch.setattr(page_module, "parse_bytes", counting)
     second = build([pages], out, jobs=1)
     assert parsed == ["Main/FriendOrFoe"]
     assert second.cached == second.pages - 1

@@ -58,6 +58,7 @@ class Example:
     spoiler: bool
     mentions: list[Title]
     text: str
+    column: int | None = None  # on ``line``, where the source has many bullets on one line (HTML)
 
     @property
     def medium(self) -> str | None:
@@ -74,6 +75,7 @@ class Example:
             "parent": self.parent,
             "folder": self.folder,
             "line": self.line,
+            "column": self.column,
             "spoiler": self.spoiler,
             "mentions": [str(t) for t in self.mentions],
             "text": self.text,
@@ -84,6 +86,8 @@ class Example:
 class Page:
     title: Title
     kind: str
+    label: str | None = None       # the display title when the page gives one (rendered HTML)
+    alt_titles: list[str] = field(default_factory=list)  # other display titles the page gives
     description: str = ""
     quote: str | None = None
     quote_attribution: str | None = None
@@ -101,6 +105,8 @@ class Page:
         return {
             "title": str(self.title),
             "kind": self.kind,
+            "label": self.label or self.title.label,
+            "altTitles": list(self.alt_titles),
             "description": self.description,
             "quote": self.quote,
             "quoteAttribution": self.quote_attribution,

@@ -54,7 +54,7 @@ def build(
     base = IriScheme(base).base  # with its trailing slash
     sources, failed = discover([Path(p) for p in paths], title)
     if not sources and not failed:
-        raise BuildError("no page files found (expected Namespace/PageName.txt files)")
+        raise BuildError("no page files found (expected Namespace/PageName.txt files or saved .html pages)")
     jobs = jobs or os.cpu_count() or 1
     report = BuildReport(failed=failed, base=base)
     try:

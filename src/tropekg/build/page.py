@@ -16,7 +16,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
 
 from tropekg.build.discover import SourceFile
-from tropekg.markup.parse import parse_source
+from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import jsonld_nodes
 from tropekg.rdf.mapping import Provenance, page_quads, referenced, tk
@@ -132,7 +132,7 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
     the result carries the error."""
     result = PageResult(title=str(src.title))
     try:
-        page = parse_source(reader_named(src.reader).text(data, str(src.path)), src.title)
+        page = parse_bytes(data, str(src.path), src.title, path=src.path, reader=reader_named(src.reader))
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
         quads = page_quads(page, prov, config.iris)
         _serialise(result, quads, config.iris.resource(page.title), config)

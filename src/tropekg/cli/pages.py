@@ -10,9 +10,9 @@ import click
 
 from tropekg.build import FORMATS, BuildError, build
 from tropekg.cli.common import ExitCode, fail, page_progress, title_option
-from tropekg.markup.parse import parse_source
+from tropekg.markup.parse import parse_bytes, parse_file
 from tropekg.rdf.iris import DEFAULT_BASE
-from tropekg.readers import PageError, WikiSourceReader, read_file, reader_for
+from tropekg.readers import PageError
 
 
 @click.command("parse")
@@ -20,14 +20,16 @@ from tropekg.readers import PageError, WikiSourceReader, read_file, reader_for
 @click.option("--title", help="Page title (Namespace/PageName) when the path does not give it.")
 @click.option("--summary", is_flag=True, help="One line per page instead of the JSON page model.")
 def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> None:
-    """Parse page source into the page model and print it as JSON.
+    """Parse pages into the page model and print it as JSON.
 
-    FILE is a page file (Namespace/PageName.txt, Namespace.PageName, or a June 2012 backup file
-    Namespace.PageName@action=source) or - for standard input (then --title is required).
+    FILE is a page's wiki source (Namespace/PageName.txt, Namespace.PageName, or a June 2012 backup
+    file Namespace.PageName@action=source), a rendered page saved from the site (HTML, any file
+    name: the page names itself), or - for standard input (wiki source there needs --title).
 
     \b
     Examples:
       tropekg parse examples/pages/Main/WouldNotShootAGoodGuy.txt
+      tropekg parse examples/html/TheLanternKeeper.html
       cat page.txt | tropekg parse - --title Main/FriendOrFoe
       tropekg parse --summary examples/pages/Main/*.txt
     """
@@ -38,15 +40,9 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
     for name in files:
         try:
             if name == "-":
-                if given is None:
-                    raise PageError("<stdin>", "reading standard input needs --title Namespace/PageName")
-                source = WikiSourceReader().text(sys.stdin.buffer.read(), "<stdin>")
-                page_title = given
+                page = parse_bytes(sys.stdin.buffer.read(), "<stdin>", given)
             else:
-                path = Path(name)
-                page_title = given or (reader_for(path) or WikiSourceReader()).title(path)
-                source = read_file(path)
-            page = parse_source(source, page_title)
+                page = parse_file(Path(name), given)
         except PageError as e:
             click.echo(f"tropekg: error: {e}", err=True)
             failed += 1
@@ -84,7 +80,8 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, t
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
-    Namespace.PageName, Namespace.PageName@action=source). Writes dataset.nq (N-Quads, one named
+    Namespace.PageName, Namespace.PageName@action=source, and rendered pages saved from the site
+    as .html files with any name). Writes dataset.nq (N-Quads, one named
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
     JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
 

@@ -45,11 +45,18 @@ class _Phrase:
     opening: bool
 
 
+_RELATION_ROWS = _read_table("relations.tsv")
 _PHRASES = tuple(
     _Phrase(row["relation"], re.compile(row["pattern"], re.IGNORECASE), row["where"] == "opening")
-    for row in _read_table("relations.tsv")
+    for row in _RELATION_ROWS if row["where"] != "list"
 )
-_OPENING_BEFORE = re.compile(r"(?:^|[.!?;:]\s*|\b(?:and|also|but)\s+)$", re.IGNORECASE)
+# "Some subtropes denote ...:" followed by bullets: the phrase governs each bullet's leading link.
+_LIST_PHRASES = tuple(
+    (row["relation"], re.compile(row["pattern"], re.IGNORECASE))
+    for row in _RELATION_ROWS if row["where"] == "list"
+)
+# an opening phrase starts a sentence or a parenthesis ("(contrast X)"), or follows and/also/but
+_OPENING_BEFORE = re.compile(r"(?:^|[.!?;:(]\s*|\b(?:and|also|but)\s+)$", re.IGNORECASE)
 
 _MODE_ROWS = _read_table("modes.tsv")
 MODES: tuple[str, ...] = tuple(row["mode"] for row in _MODE_ROWS)
@@ -79,7 +86,7 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 # Pages whose links state a relation ("A SubTrope of ...") are not themselves related or mentioned.
 _RELATION_WORDS = {Title("Main", p).key for p in (
     "SubTrope", "SuperTrope", "SisterTrope", "SeeAlso", "CompareAndContrast", "NotToBeConfusedWith",
-    "Trope", "Tropes",
+    "Trope", "Tropes", "OppositeTropes",
 )}
 
 
@@ -206,7 +213,7 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
         nearest.append(f if not nearest or f[0] >= nearest[-1][0] else nearest[-1])
     sentence_ends = [e.end() for e in _SENTENCE_END.finditer(text)]
     out: list[tuple[str, _Span]] = []
-    for span in spans:
+    for k, span in enumerate(spans):
         if span.title.role != ROLE_TROPE or span.title.key in _RELATION_WORDS:
             continue
         i = bisect_right(phrase_ends, span.start + 1) - 1
@@ -216,8 +223,23 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
         j = bisect_left(sentence_ends, end)
         if j < len(sentence_ends) and sentence_ends[j] <= span.start:
             continue  # the phrase's sentence ended before the link
+        previous = spans[k - 1] if k else None
+        if (previous is not None and previous.end > end
+                and not _LIST_JOINER.match(text, previous.end, span.start)
+                and not _LIST_COMMA.search(text, max(previous.end, span.start - 40), span.start)):
+            # "See also X, when ... despite [[Y a total willingness]], and Z": the phrase governs
+            # the links it lists, not one that prose between them names in passing
+            continue
         out.append((relation, span))
     return out
+
+
+# What comes before the next item of a list after some words on the last one: ", and Z"
+_LIST_COMMA = re.compile(r"[,;]\s*(?:(?:and|or|plus|as\s+well\s+as)\s+)?\Z", re.IGNORECASE)
+# What sits between two links of one list: commas, "and", "or", "as well as" ...
+_LIST_JOINER = re.compile(
+    r"[\s,;/&]*(?:(?:and|or|nor|plus|also|even|as\s+well\s+as|and/or)\b[\s,;]*)*\Z", re.IGNORECASE
+)
 
 
 # -- the page -----------------------------------------------------------------------------------------
@@ -315,16 +337,27 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
     lines = _lines(root)
     # Where the examples start: the first folder or header when the page has one, else the first
     # bullet. Bullets before that point belong to the description.
+    # On a work page, a header that announces the examples ("This series provides examples of:",
+    # "Tropes:") starts them even when other sections come first (the books, stories in folders).
+    # (A creator page's examples are its works: they start at its first header, as before.)
     has_sections = any(ln.folder is not None or ln.node.kind == N.HEADER for ln in lines)
     body_start = len(lines)
+    is_work = title.role == ROLE_WORK
     for i, ln in enumerate(lines):
-        if ln.in_index:
+        if ln.in_index or not is_work:
             continue
-        if ln.folder is not None or ln.node.kind == N.HEADER or (
-            not has_sections and ln.node.kind == N.BULLET
-        ):
+        if ln.node.kind == N.HEADER and _EXAMPLES_HEADER.search(N.plain_text(ln.node.children)):
             body_start = i
             break
+    else:
+        for i, ln in enumerate(lines):
+            if ln.in_index:
+                continue
+            if ln.folder is not None or ln.node.kind == N.HEADER or (
+                not has_sections and ln.node.kind == N.BULLET
+            ):
+                body_start = i
+                break
     body = lines[body_start:]
 
     page = Page(title=title, kind=_kind(title, lines, body))
@@ -365,6 +398,9 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
     return page
 
 
+_EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
+
+
 def _unique(titles: list[Title]) -> list[Title]:
     """Each title once, where it first appears (titles hash case-insensitively)."""
     return list(dict.fromkeys(titles))
@@ -374,16 +410,20 @@ def _read_head(page: Page, head: list[_Line]) -> None:
     """Quote, attribution, description, relations and mentions from the lines before the examples."""
     paragraphs: list[str] = []
     quote_lines: list[str] = []
+    list_relation: str | None = None  # what the paragraph introducing the bullets below says they are
     for ln in head:
         node = ln.node
         if ln.in_index or node.kind in (N.RULE, N.COMMENT_LINE) or _only_containers(node):
             continue
         text, spans, _ = _flatten(node.children)
+        if node.kind != N.BULLET:
+            list_relation = _list_relation(text)
         if node.kind == N.INDENT and not paragraphs:
             if node.depth == 1 and page.quote_attribution is None:
                 quote_lines.append(_clean(text))
             elif quote_lines and page.quote_attribution is None:
-                page.quote_attribution = _clean(text.lstrip().lstrip("-").strip())
+                # "-- Name" in markup, rendered "\u2014 Name" in HTML
+                page.quote_attribution = _clean(text.lstrip().lstrip("-\u2013\u2014").strip())
                 for span in spans:
                     if span.title.role == ROLE_WORK:
                         page.quote_source = span.title
@@ -394,6 +434,11 @@ def _read_head(page: Page, head: list[_Line]) -> None:
             continue
         paragraphs.append(clean)
         governed = _relations_in(text, spans)
+        if node.kind == N.BULLET and list_relation is not None and spans:
+            lead = spans[0]
+            if (not text[: lead.start].strip() and lead.title.role == ROLE_TROPE
+                    and lead.title.key not in _RELATION_WORDS and all(s is not lead for _, s in governed)):
+                governed.insert(0, (list_relation, lead))
         governed_ids = {id(span) for _, span in governed}
         for relation, span in governed:
             if span.title != page.title:
@@ -411,6 +456,20 @@ def _read_head(page: Page, head: list[_Line]) -> None:
     if quote_lines:
         page.quote = " ".join(quote_lines)
     page.description = "\n\n".join(paragraphs)
+
+
+def _list_relation(text: str) -> str | None:
+    """The relation a paragraph ending in a colon gives the bullets after it ("Some subtropes
+    denote ...:"): the last list phrase in it, if any."""
+    text = text.rstrip()
+    if not text.endswith(":"):
+        return None
+    found: tuple[int, str] | None = None
+    for relation, pattern in _LIST_PHRASES:
+        for m in pattern.finditer(text):
+            if found is None or m.start() > found[0]:
+                found = (m.start(), relation)
+    return found[1] if found else None
 
 
 def _bullets(body: list[_Line]):
@@ -441,7 +500,7 @@ def _trope_examples(page: Page, body: list[_Line]) -> None:
             trope=page.title, work=work, mode=mode or STRAIGHT, mode_stated=mode is not None,
             depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
             line=node.line, spoiler=spoiler,
-            mentions=_mentions(spans, exclude={page.title, work}), text=_clean(text),
+            mentions=_mentions(spans, exclude={page.title, work}), text=_clean(text), column=node.column,
         )
         page.examples.append(ex)
         stack.append((node.depth, ex))
@@ -516,6 +575,13 @@ def _entry_trope(node: N.Node) -> tuple[N.Node | None, int]:
     return None, 0
 
 
+def _is_subpage_link(work: Title, node: N.Node) -> bool:
+    """A bullet that only links to one of the work's own sub-pages (``TheDresdenFiles/TropesAToM``,
+    where a long trope list is split off): not an example, and not a mistake either."""
+    _, spans, _ = _flatten(node.children)
+    return len(spans) == 1 and spans[0].title.namespace.casefold() == work.name.casefold()
+
+
 def _work_examples(page: Page, body: list[_Line]) -> None:
     for ln, parent, stack in _bullets(body):
         node = ln.node
@@ -528,7 +594,8 @@ def _work_examples(page: Page, body: list[_Line]) -> None:
             trope = parent.trope if parent is not None else None
             text, spans, spoiler = _flatten(node.children)
         if trope is None:
-            page.warnings.append(Warning(node.line, "bullet names no trope (expected '* TropeName: text')"))
+            if not _is_subpage_link(page.title, node):
+                page.warnings.append(Warning(node.line, "bullet names no trope (expected '* TropeName: text')"))
             stack.append((node.depth, None))
             continue
         mode = _mode_of(text, spans, None)
@@ -536,7 +603,7 @@ def _work_examples(page: Page, body: list[_Line]) -> None:
             trope=trope, work=page.title, mode=mode or STRAIGHT, mode_stated=mode is not None,
             depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
             line=node.line, spoiler=spoiler, mentions=_mentions(spans, exclude={page.title, trope}),
-            text=_clean(text),
+            text=_clean(text), column=node.column,
         )
         page.examples.append(ex)
         stack.append((node.depth, ex))

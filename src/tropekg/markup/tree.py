@@ -59,6 +59,9 @@ class Node:
     value: str | None = None
     title: Title | None = None
     depth: int = 0
+    # where on its line the node starts (1-based), when the source packs many nodes on one line:
+    # a rendered HTML page often holds a whole list on one line; markup lines need no column
+    column: int | None = None
 
     def walk(self) -> Iterator[Node]:
         """This node and all below it, in document order."""

@@ -28,6 +28,7 @@ from tropekg.rdf.namespaces import (
     PROV_WAS_DERIVED_FROM,
     RDF_TYPE,
     RDFS_LABEL,
+    SKOS_ALT_LABEL,
     SKOS_DEFINITION,
     SKOS_IN_SCHEME,
     SKOS_PREF_LABEL,
@@ -122,10 +123,11 @@ def _integer(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
-def naming(title: Title) -> list[tuple[NamedNode, Literal | NamedNode]]:
-    """How a page is named: its labels, wiki name, namespace and tvtropes.org page. Said of every
-    page, described or only linked to (the build's wanted pages), in this one place."""
-    label = _text(title.label)
+def naming(title: Title, label: str | None = None) -> list[tuple[NamedNode, Literal | NamedNode]]:
+    """How a page is named: its labels (its display title when known, else its name spaced out),
+    wiki name, namespace and tvtropes.org page. Said of every page, described or only linked to
+    (the build's wanted pages), in this one place."""
+    label = _text(label or title.label)
     return [
         (RDFS_LABEL, label),
         (SKOS_PREF_LABEL, label),
@@ -152,12 +154,14 @@ def page_identity(ctx: _Context) -> None:
         ctx.add(s, RDF_TYPE, tk.OtherPage)
     if page.kind == TROPE:
         ctx.add(s, SKOS_IN_SCHEME, tk.TropeScheme)
-    for p, o in naming(title):
+    for p, o in naming(title, page.label):
         ctx.add(s, p, o)
+    for alt in page.alt_titles:
+        ctx.add(s, SKOS_ALT_LABEL, _text(alt))
     ctx.add(s, tk.describedBy, ctx.graph)
 
 
-page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel",  # type: ignore[attr-defined]
+page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel", "skos:altLabel",  # type: ignore[attr-defined]
                             "tk:wikiName", "tk:namespace", "foaf:isPrimaryTopicOf", "tk:describedBy")
 
 
@@ -227,7 +231,10 @@ def example_key(page: Title, ex: Example, occurrence: int) -> str:
 
 def examples(ctx: _Context) -> None:
     page = ctx.page
-    by_line: dict[int, NamedNode] = {}
+    # The examples that may enclose the next one (depth, line, node). An example's parent is the
+    # nearest one before it at a smaller depth: found by depth, not by line alone, since a
+    # rendered page can hold a whole list, parents and children, on one line.
+    enclosing: list[tuple[int, int, NamedNode]] = []
     occurrences: dict[tuple, int] = {}
     for ex in page.examples:
         if ex.trope is None:
@@ -236,7 +243,10 @@ def examples(ctx: _Context) -> None:
         n = occurrences.get(ident, 0)
         occurrences[ident] = n + 1
         e = ctx.iris.example(page.title, example_key(page.title, ex, n))
-        by_line[ex.line] = e
+        while enclosing and enclosing[-1][0] >= ex.depth:
+            enclosing.pop()
+        parent = enclosing[-1][2] if ex.parent is not None and enclosing and enclosing[-1][1] == ex.parent else None
+        enclosing.append((ex.depth, ex.line, e))
         trope = ctx.typed(ex.trope, "Trope")
         ctx.add(e, RDF_TYPE, tk.Example)
         ctx.add(e, tk.trope, trope)
@@ -250,8 +260,8 @@ def examples(ctx: _Context) -> None:
             ctx.add(e, tk.text, _text(ex.text))
         if ex.folder:
             ctx.add(e, tk.folder, Literal(ex.folder))
-        if ex.parent is not None and ex.parent in by_line:
-            ctx.add(e, tk.parentExample, by_line[ex.parent])
+        if parent is not None:
+            ctx.add(e, tk.parentExample, parent)
         for title in ex.mentions:
             ctx.add(e, tk.mentions, ctx.iris.resource(title))
         if ex.work is not None:

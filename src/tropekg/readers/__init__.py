@@ -24,6 +24,7 @@ class Reader(Protocol):
     """One form of page file."""
 
     name: str
+    form: str  # "markup" (the reader gives wiki source text) or "html" (a rendered page)
 
     def accepts(self, path: Path) -> bool:
         """Whether a file found in an input folder is a page in this form (by its name)."""
@@ -42,6 +43,7 @@ class WikiSourceReader:
     """The wiki's markup as text: ``Namespace/PageName.txt`` or ``Namespace.PageName``."""
 
     name = "wiki-source"
+    form = "markup"
 
     def accepts(self, path: Path) -> bool:
         name = path.name
@@ -60,6 +62,7 @@ class SiteBackupReader:
     ISO-8859-1 whose body holds the source."""
 
     name = "site-backup-2012"
+    form = "markup"
 
     def accepts(self, path: Path) -> bool:
         return not path.name.startswith(".") and path.name.endswith(BACKUP_SUFFIX)
@@ -71,8 +74,38 @@ class SiteBackupReader:
         return decode(data, source, backup=True)
 
 
+class HtmlPageReader:
+    """A rendered page saved from the site (a browser's save, a scraper's cache, a crawl): any
+    file name, since the page names itself (``<link rel="canonical">``, else ``og:url``)."""
+
+    name = "html-page"
+    form = "html"
+    SUFFIXES = (".html", ".htm", ".xhtml")
+
+    def accepts(self, path: Path) -> bool:
+        return not path.name.startswith(".") and path.suffix.lower() in self.SUFFIXES
+
+    def title(self, path: Path) -> Title:
+        from tropekg.readers.html import html_title, looks_like_html
+
+        head = read_bytes(path, limit=262144)
+        if looks_like_html(head):
+            title = html_title(head) or (html_title(read_bytes(path)) if len(head) == 262144 else None)
+            if title is not None:
+                return title
+        try:
+            return title_from_path(path)
+        except PageError:
+            raise PageError(str(path), "an HTML page that names no wiki page (no <link rel=\"canonical\"> "
+                                       "or og:url to a pmwiki.php/Namespace/PageName address), and its "
+                                       "file name gives no title") from None
+
+    def text(self, data: bytes, source: str) -> SourceText:
+        raise PageError(source, "a rendered page has no wiki source; tropekg.markup reads its HTML")
+
+
 # Asked in order: the first reader that accepts a file reads it.
-READERS: tuple[Reader, ...] = (SiteBackupReader(), WikiSourceReader())
+READERS: tuple[Reader, ...] = (SiteBackupReader(), HtmlPageReader(), WikiSourceReader())
 _BY_NAME = {r.name: r for r in READERS}
 
 
@@ -85,14 +118,20 @@ def reader_named(name: str) -> Reader:
     return _BY_NAME[name]
 
 
-def read_file(path: Path) -> SourceText:
-    """A named page file's text, read by the reader its name asks for (wiki source by default)."""
+def read_bytes(path: Path, limit: int = -1) -> bytes:
+    """A page file's bytes (the first ``limit`` of them), or a :class:`PageError` naming it."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read(limit)
     except OSError as e:
         raise PageError(str(path), f"cannot read: {e.strerror or e}") from None
-    return (reader_for(path) or WikiSourceReader()).text(data, str(path))
 
 
-__all__ = ["READERS", "PageError", "Reader", "SiteBackupReader", "SourceText", "WikiSourceReader",
-           "read_file", "reader_for", "reader_named"]
+def read_file(path: Path) -> SourceText:
+    """A named page file's wiki source, read by the reader its name asks for (wiki source by
+    default)."""
+    return (reader_for(path) or WikiSourceReader()).text(read_bytes(path), str(path))
+
+
+__all__ = ["READERS", "HtmlPageReader", "PageError", "Reader", "SiteBackupReader", "SourceText",
+           "WikiSourceReader", "read_bytes", "read_file", "reader_for", "reader_named"]

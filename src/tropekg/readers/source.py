@@ -40,7 +40,7 @@ _BR = re.compile(r"<br\s*/?>\r?\n?", re.IGNORECASE)
 # Pages labelled ISO-8859-1 were written and read as Windows-1252 (as browsers still read that label):
 # bytes 0x80-0x9F are curly quotes and dashes, not control characters. The five bytes cp1252 leaves
 # undefined keep their ISO-8859-1 meaning.
-_C1_AS_CP1252 = {
+C1_AS_CP1252 = {
     byte: bytes([byte]).decode("cp1252")
     for byte in range(0x80, 0xA0) if byte not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
@@ -51,10 +51,10 @@ def decode(data: bytes, source: str, backup: bool = False) -> SourceText:
     """Text from a page file's bytes (see the module doc for what is accepted)."""
     warnings: list[tuple[int, str]] = []
     if backup:
-        _refuse_nul(data, source)
+        refuse_nul(data, source)
         m = _BODY.search(data)
         body = m.group(1) if m else data
-        text = body.decode("iso-8859-1").translate(_C1_AS_CP1252)
+        text = body.decode("iso-8859-1").translate(C1_AS_CP1252)
         text = _BR.sub("\n", text)
         text = _TAG.sub("", text)
         return SourceText(html.unescape(text).strip("\n") + "\n", warnings)
@@ -63,7 +63,7 @@ def decode(data: bytes, source: str, backup: bool = False) -> SourceText:
             return SourceText(data.decode("utf-16"), [(1, "read as UTF-16 (byte order mark)")])
         except UnicodeDecodeError as e:
             raise PageError(source, f"not valid UTF-16 despite its byte order mark: {e.reason}") from None
-    _refuse_nul(data, source)
+    refuse_nul(data, source)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -75,7 +75,7 @@ def decode(data: bytes, source: str, backup: bool = False) -> SourceText:
     return SourceText(text, warnings)
 
 
-def _refuse_nul(data: bytes, source: str) -> None:
+def refuse_nul(data: bytes, source: str) -> None:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
