@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from lxml import etree
 
 from tests.test_markup_cases import load_cases, mismatches
-from tropekg.markup import tree as N
 from tropekg.build import OUTPUT_FILES, build
 from tropekg.cli import cli
+from tropekg.markup import tree as N
 from tropekg.markup.html import read_article
 from tropekg.markup.parse import parse_bytes, parse_file
 from tropekg.readers.html import decode_html, html_title, looks_like_html, wiki_title
