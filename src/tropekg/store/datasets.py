@@ -13,7 +13,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, finish_commit
-from tropekg.rdf.iris import IriScheme, base_of_page_graph
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
 from tropekg.rdf.namespaces import TK_NS
 
 FORMATS_BY_SUFFIX = {
@@ -99,9 +99,10 @@ def described_pages_not_wanted(iris: IriScheme) -> str:
 FIND_PAGE_GRAPH = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{TK_NS}sourcePath> ?path }} }} LIMIT 1"
 
 
-def base_from_answer(rows) -> str | None:
-    """The base IRI from the answer to :data:`FIND_PAGE_GRAPH` (None when the store is empty)."""
-    for (g, *_) in rows.rows:
+def base_told_by(run) -> str:
+    """The base IRI a backend's page graphs were built with, asked through its ``run``; the
+    default base when it holds no page graph."""
+    for (g, *_) in run(FIND_PAGE_GRAPH).rows:
         if isinstance(g, NamedNode):
-            return base_of_page_graph(g.value)
-    return None
+            return base_of_page_graph(g.value) or DEFAULT_BASE
+    return DEFAULT_BASE

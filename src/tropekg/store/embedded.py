@@ -16,15 +16,14 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, 
 
 from tropekg.query.binding import bound_query_text, substitutions_for
 from tropekg.query.saved import QueryError
-from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
-    FIND_PAGE_GRAPH,
     FORMATS_BY_SUFFIX,
     LoadReport,
     StoreError,
-    base_from_answer,
+    base_told_by,
     build_base,
     dataset_files,
     described_pages_not_wanted,
@@ -68,7 +67,7 @@ class GraphStore:
         """The base IRI of the graph held: as given, else as the loaded build says, else as its
         page graphs' IRIs tell (the default base for an empty store)."""
         if self._base is None:
-            self._base = base_from_answer(self.run(FIND_PAGE_GRAPH)) or DEFAULT_BASE
+            self._base = base_told_by(self.run)
         return self._base
 
     # -- loading -------------------------------------------------------------------------------
