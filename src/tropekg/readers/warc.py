@@ -77,15 +77,26 @@ def entries(path: Path) -> Iterator[WarcEntry]:
     """Every record of an archive, as a page, a redirect or a skipped record with its reason. A
     file that is not a WARC, or one damaged or truncated part way, is a :class:`PageError` naming
     the file (and the offset where it went wrong), raised after the records before it."""
-    offset = 0
+    offset = end = 0
     try:
         with open(path, "rb") as f:
             records = ArchiveIterator(f)
             for record in records:
                 entry = _entry(record)
-                # read after the record's body: warcio reads to the record's end to tell its offset
+                truncated = _short_by(record)
+                # asked after the record's body is read: warcio reads to its end to tell its offset
                 offset = records.get_record_offset()
+                if truncated:
+                    raise PageError(str(path), f"a truncated WARC file: the record at offset {offset} "
+                                               f"({entry.url or 'no address'}) ends {truncated:,} bytes "
+                                               "before its Content-Length says")
+                end = offset + records.get_record_length()
                 yield _at(entry, offset)
+            f.seek(end)
+            rest = f.read(65536)
+            if rest.strip():  # warcio stops quietly at a record it cannot start: a cut archive
+                raise PageError(str(path), f"a truncated or damaged WARC file: {path.stat().st_size - end:,} "
+                                           f"bytes after offset {end} are not a whole record")
     except ArchiveLoadFailed as e:
         reason = " ".join(str(e).split())
         if "non-chunked gzip" in reason:
@@ -95,6 +106,15 @@ def entries(path: Path) -> Iterator[WarcEntry]:
     except (EOFError, OSError, ValueError, zlib.error) as e:
         raise PageError(str(path), f"a damaged or truncated WARC file after offset {offset}: "
                                    f"{type(e).__name__}: {e}") from None
+
+
+def _short_by(record) -> int:
+    """How many bytes a record's block lacks, read to its end (0 for a whole record). warcio
+    ends a record quietly where the file ends; a cut archive must not give a cut page."""
+    stream = record.raw_stream
+    while stream.read(65536):
+        pass
+    return max(0, getattr(stream, "limit", 0))
 
 
 def _at(entry: WarcEntry, offset: int) -> WarcEntry:
@@ -139,10 +159,13 @@ def record_body(path: Path, offset: int, cap: int = MAX_PAGE_BYTES) -> bytes:
                 raise PageError(str(path), f"no response record at offset {offset} (the archive changed "
                                            "since it was read?)")
             data = record.content_stream().read(cap + 1)
+            short = _short_by(record) if len(data) <= cap else 0
     except ArchiveLoadFailed as e:
         raise PageError(str(path), f"cannot read the record at offset {offset}: {' '.join(str(e).split())}") from None
     except (EOFError, OSError, ValueError, zlib.error) as e:
         raise PageError(str(path), f"cannot read the record at offset {offset}: {type(e).__name__}: {e}") from None
+    if short:
+        raise PageError(str(path), f"the record at offset {offset} is truncated ({short:,} bytes missing)")
     if len(data) > cap:
         raise PageError(str(path), f"the record at offset {offset} holds more than {cap:,} bytes, more "
                                    "than any page: refused")
