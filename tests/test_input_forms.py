@@ -142,7 +142,7 @@ def test_pages_with_any_name_are_known_by_their_bytes(html_dir, tmp_path):
     folder.mkdir()
     for i, data in enumerate(pages.values()):
         # no suffix, a misleading one, a browser's name with spaces
-        name = ("page%d" % i, "page%d.txt" % i, "Saved Page (%d).htm" % i, "p%d.dat" % i)[i % 4]
+        name = (f"page{i}", f"page{i}.txt", f"Saved Page ({i}).htm", f"p{i}.dat")[i % 4]
         (folder / name).write_bytes(data)
     (folder / "notes.md").write_text("# not a page\n")
     (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
