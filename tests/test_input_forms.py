@@ -111,6 +111,7 @@ def archive_of_shared_pages(path: Path, pages: dict[str, bytes]) -> Path:
          "headers": [("Location", "/pmwiki/pmwiki.php/Main/FriendOrFoe")]},
         {"url": "https://tvtropes.org/img/logo.png", "body": b"\x89PNG\r\n", "headers": [("Content-Type", "image/png")]},
         {"url": SITE + "Main/Feed", "body": b"{}", "headers": [("Content-Type", "application/json")]},
+        {"url": SITE + "Main/FriendOrFoe?action=edit", "body": small_page("Main/FriendOrFoe", "An edit form.")},
         {"url": "https://example.org/pmwiki/pmwiki.php/Main/HomePage", "body": small_page("Main/HomePage")},
         {"url": SITE + "Main/NoSuchPage", "status": "404 Not Found", "body": b"<html>gone</html>"},
     ]
@@ -284,7 +285,8 @@ def test_a_warc_builds_each_page_with_its_own_address(html_dir, tmp_path):
     assert summary["pages"] == len(pages) and summary["aliases"] == 1
     assert summary["skipped"] == {
         "a request record, not a response": len(pages), "a warcinfo record, not a response": 1,
-        "HTTP status 404": 1, "not HTML (application/json)": 1, "not a wiki page's address": 2}
+        "HTTP status 404": 1, "not HTML (application/json)": 1, "not a wiki page's address": 2,
+        "another view of a page (an address with a query)": 1}
     # the redirect is another name of its target
     friend = RES + "Main/FriendOrFoe"
     assert _objects(store, friend, TK + "alternativeWikiName") == ["Main/FriendOrFoeTrope"]
@@ -292,7 +294,7 @@ def test_a_warc_builds_each_page_with_its_own_address(html_dir, tmp_path):
     # the command line names the archive and what it skipped
     result = CliRunner().invoke(cli, ["build", str(archive), "-o", str(tmp_path / "cli"), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert f"archive:       {archive}: {len(pages)} pages, 1 redirects, {len(pages) + 5} other records" in result.stdout
+    assert f"archive:       {archive}: {len(pages)} pages, 1 redirects, {len(pages) + 6} other records" in result.stdout
 
 
 def test_the_parse_command_reads_every_page_of_a_warc(html_dir, tmp_path):

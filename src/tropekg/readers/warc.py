@@ -4,7 +4,8 @@ holds out, each with the address it was captured at.
 Web crawls (Heritrix, wget ``--warc-file``, browsertrix, the Internet Archive) store what they
 fetched as WARC records. warcio reads them, undoing the HTTP transfer and content encodings
 (chunked, gzip, deflate). Only ``response`` records of wiki pages are pages: an address on the
-site's host of the form ``/pmwiki/pmwiki.php/Namespace/PageName``, HTTP status 200, an HTML body.
+site's host of the form ``/pmwiki/pmwiki.php/Namespace/PageName`` (no query but the site's
+``?from=`` of a redirect), HTTP status 200, an HTML body.
 A redirect from one wiki page to another is another name of its target (an alias), as the crawler
 records it. Every other record (requests, metadata, images, other sites, errors) is skipped and
 counted with its reason. Each page keeps where it starts in the file, so the build reads it again
@@ -18,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -129,6 +130,10 @@ def _entry(record) -> WarcEntry:
     title = wiki_title(url) if url.startswith(("http://", "https://")) else None
     if title is None:
         return WarcEntry("skipped", url, reason="not a wiki page's address")
+    query = urlsplit(url).query
+    if query and any(not part.startswith("from=") for part in query.split("&")):
+        # ?action=edit, ?action=history, ...: other views of the page, not the page
+        return WarcEntry("skipped", url, reason="another view of a page (an address with a query)")
     status = record.http_headers.get_statuscode() if record.http_headers is not None else ""
     if status in _REDIRECTS:
         location = _header(record.http_headers, "Location")
