@@ -182,18 +182,25 @@ _SPARQL_TOKEN = re.compile(
 )
 
 
-def with_values(text: str, bindings: dict) -> str:
+def with_values(text: str, bindings: dict, *, as_bind: bool = False) -> str:
     """The query with its parameters bound: a ``VALUES`` block at the start of every group graph
     pattern (after ``WHERE {``, ``OPTIONAL {``, ``UNION {``, ...), so each group sees the bound
     values as substitution would, and the store can use them to look up rather than scan. Terms
     are written by pyoxigraph (IRIs in ``<>``, literals escaped), so a value stays a value. The
     data block of a ``VALUES`` clause, a ``CONSTRUCT`` template and a group holding a sub-select
-    get no block."""
+    get no block.
+
+    ``as_bind`` writes ``BIND(term AS ?name)`` instead, which means the same at the start of a
+    group: Virtuoso 7.2 refuses a property path (``tk:subTropeOf+``) whose start is bound only by a
+    ``VALUES`` block ("transitive start not given"), but takes one bound by ``BIND``."""
     if not bindings:
         return text
     names = sorted(bindings)
-    row = " ".join(str(bindings[n]) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+    if as_bind:
+        block = " " + " ".join(f"BIND({bindings[n]} AS ?{n})" for n in names) + " "
+    else:
+        row = " ".join(str(bindings[n]) for n in names)
+        block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
     out: list[str] = []
     pos = 0
     sites = 0
