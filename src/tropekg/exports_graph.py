@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 import networkx as nx
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, serialize
 
 from .analysis import (
     PREFIXES,
@@ -208,7 +208,9 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
 # -- RDF formats ---------------------------------------------------------------------------------
 
 _ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-_ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+_PAGE_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?pages)) }"
+_PAGE_TRIPLES = ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+                 "FILTER(STRSTARTS(STR(?g), ?pages)) } }")
 _AROUND = PREFIXES + """
 SELECT DISTINCT ?s ?p ?o ?g WHERE {
   VALUES ?t { %s }
@@ -286,11 +288,14 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
                 _write_rdf(triples, fmt, base, f)
             write_atomically(path, write)
         return
+    # An endpoint is often shared: export tropekg's page graphs, not the server's own graphs
+    # (Virtuoso's configuration shows in its default graph) nor other datasets.
+    pages = {"pages": Literal(base + "graph/")}
     if quad_format:
-        rows = graph.run(_ALL_QUADS).rows
-        items = [Quad(s, p, o, g if isinstance(g, NamedNode) else DefaultGraph()) for s, p, o, g in rows]
+        rows = graph.run(_PAGE_QUADS, pages).rows
+        items = [Quad(s, p, o, g) for s, p, o, g in rows]
     else:
-        items = graph.run(_ALL_TRIPLES).triples
+        items = graph.run(_PAGE_TRIPLES, pages).triples
     write_atomically(path, lambda f: _write_rdf(items, fmt, base, f))
 
 

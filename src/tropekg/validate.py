@@ -486,7 +486,8 @@ def _validate_batch(ntriples: bytes) -> tuple[list[ValidationResult], int]:
 # -- reading the graph ---------------------------------------------------------------------------
 
 def _graph_texts(graph) -> Iterator[bytes]:
-    """Each named graph (and a non-empty default graph) as N-Triples."""
+    """Each named graph (and a non-empty default graph) as N-Triples; from an endpoint, each page
+    graph."""
     from .store import GraphStore
 
     if isinstance(graph, GraphStore):
@@ -499,7 +500,12 @@ def _graph_texts(graph) -> Iterator[bytes]:
             yield store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
         return
     names = graph.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    # an endpoint is often shared: only tropekg's page graphs, not the server's own (Virtuoso keeps
+    # its configuration in graphs of its own) nor other datasets
+    pages = getattr(graph, "base", DEFAULT_BASE) + "graph/"
     for (name,) in names.rows:
+        if not name.value.startswith(pages):
+            continue
         triples = graph.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
         yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)
 
