@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import Literal, NamedNode, Store
 
-from tropekg.queries import QueryError, with_values
+from tropekg.query.saved import QueryError, with_values
 
 BINDINGS = {"trope": NamedNode("http://example.org/T"), "s": Literal('x"} } DROP ALL { {')}
 BLOCK = 'VALUES (?s ?trope) { ("x\\"} } DROP ALL { {" <http://example.org/T>) }'

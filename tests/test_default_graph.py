@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from tropekg.cli import cli
-from tropekg.endpoint import Endpoint, EndpointError
-from tropekg.queries import bind, load_queries
+from tropekg.query.params import bind
+from tropekg.query.saved import load_queries
+from tropekg.store.endpoint import Endpoint, EndpointError
 
 from .sparql_server import oxigraph_server
 

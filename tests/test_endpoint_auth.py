@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tropekg.endpoint import Endpoint, EndpointError
-from tropekg.endpoint_auth import OriginPasswords
+from tropekg.store.endpoint import Endpoint, EndpointError
+from tropekg.store.endpoint_auth import OriginPasswords
 
 EMPTY_RESULT = b'{"head": {"vars": []}, "results": {"bindings": []}}'
 CHALLENGES = {"Basic": 'Basic realm="kg"',

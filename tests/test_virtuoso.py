@@ -16,9 +16,9 @@ from pyoxigraph import RdfFormat, parse
 from rdflib.compare import isomorphic
 
 from tropekg.cli import cli
-from tropekg.endpoint import Endpoint, EndpointError
-from tropekg.queries import bind
-from tropekg.store import GraphStore
+from tropekg.query.params import bind
+from tropekg.store.embedded import GraphStore
+from tropekg.store.endpoint import Endpoint, EndpointError
 
 from .test_queries import CASES, SAVED, _diff_message, _masked, result_table
 

@@ -1,6 +1,6 @@
 """The page model: what one page states, independent of markup and of RDF.
 
-Produced by :mod:`tropekg.extract`, consumed by :mod:`tropekg.mapping`. ``Page.to_json()`` is the
+Produced by :mod:`tropekg.markup.extract`, consumed by :mod:`tropekg.rdf.mapping`. ``Page.to_json()`` is the
 output of ``tropekg parse``; its keys are a contract other tools rely on.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .titles import Title
+from tropekg.titles import Title
 
 # Page kinds.
 TROPE = "trope"
@@ -35,7 +35,7 @@ class Link:
 
 
 @dataclass(slots=True)
-class Warning:  # noqa: A001 - the domain's word; shadows the builtin only inside this module
+class Warning:
     line: int
     message: str
 
