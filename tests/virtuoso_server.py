@@ -95,7 +95,9 @@ def virtuoso_server(location: Path):
     stop the server by its PID when done."""
     location.mkdir(parents=True, exist_ok=True)
     (location / "www").mkdir(exist_ok=True)
-    sql_port, http_port = _free_port(), _free_port()
+    sql_port = http_port = _free_port()
+    while http_port == sql_port:
+        http_port = _free_port()
     ini = location / "virtuoso.ini"
     ini.write_text(INI.format(dir=location, sql_port=sql_port, http_port=http_port), encoding="utf-8")
     # 20 characters: Virtuoso 7.2 accepts a longer +pwddba but then refuses every login with it
