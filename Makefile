@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench bench-quick fuzz docs clean system-deps
 
 # Debian packages the tests and pictures need: a real browser for the generated pages, Graphviz for
-# static SVG/PNG. Installed when missing and we can (root with apt-get); otherwise say how.
-SYSTEM_DEPS := chromium:chromium dot:graphviz
+# static SVG/PNG, Virtuoso's server for the second SPARQL engine in the tests (the -bin package
+# only: the full virtuoso-opensource also starts a system service that keeps the default dba
+# password when installed non-interactively).
+# Installed when missing and we can (root with apt-get); otherwise say how.
+SYSTEM_DEPS := chromium:chromium dot:graphviz virtuoso-t:virtuoso-opensource-7-bin
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +20,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tropekg parse --summary examples/pages/*/*.txt
-	$(BIN)/tropekg build examples/pages -o out --validate
+	$(BIN)/tropekg parse --summary examples/pages/*/*.txt examples/html/*.html
+	$(BIN)/tropekg build examples/pages examples/html -o out --validate
 	$(BIN)/tropekg load out --store out/kg.store --prune
 	$(BIN)/tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent -p transitive=true --store out/kg.store
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
@@ -52,11 +55,13 @@ lint: $(STAMP)
 # The benchmarks: the whole-wiki size by default (tens of minutes), --quick for a smoke run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py
+	$(BIN)/python benchmarks/html_read.py
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/validate_scale.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py --quick
+	$(BIN)/python benchmarks/html_read.py --quick
 	$(BIN)/python benchmarks/bench.py --quick
 	$(BIN)/python benchmarks/validate_scale.py --quick
 

@@ -201,8 +201,8 @@ class Checks:
 
 
 def bench_parse(pages: list[Path], max_mb: float, checks: Checks) -> dict:
-    from tropekg.parse import parse_text
-    from tropekg.source import decode, title_from_path
+    from tropekg.markup.parse import parse_text
+    from tropekg.readers.source import decode, title_from_path
 
     print("\nparsing", flush=True)
     texts = []
@@ -296,9 +296,10 @@ def rdflib_pipeline(folder: Path, destination: Path) -> None:
     import rdflib
     from pyoxigraph import BlankNode, NamedNode
 
-    from tropekg.mapping import IriScheme, Provenance, page_quads
-    from tropekg.parse import parse_source
-    from tropekg.source import PageError, decode, title_from_path
+    from tropekg.markup.parse import parse_source
+    from tropekg.rdf.iris import IriScheme
+    from tropekg.rdf.mapping import Provenance, page_quads
+    from tropekg.readers.source import PageError, decode, title_from_path
 
     xsd_string = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -463,8 +464,9 @@ def query_runs(queries: dict, samples: dict) -> list[tuple[str, object, dict[str
 
 def run_query(name: str, store: str, params: str, repeat: int) -> None:
     """Worker: run one saved query REPEAT times on a read-only store; print the times as JSON."""
-    from tropekg.queries import bind, get_query
-    from tropekg.store import GraphStore
+    from tropekg.query.params import bind
+    from tropekg.query.saved import get_query
+    from tropekg.store.embedded import GraphStore
 
     query = get_query(name)
     graph = GraphStore(Path(store), read_only=True)
@@ -479,7 +481,7 @@ def run_query(name: str, store: str, params: str, repeat: int) -> None:
 
 
 def bench_queries(store: Path, samples: dict, work: Path, checks: Checks) -> dict:
-    from tropekg.queries import load_queries
+    from tropekg.query.saved import load_queries
 
     print("\nsaved queries (median of 3)", flush=True)
     out = {}

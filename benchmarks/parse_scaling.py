@@ -29,10 +29,10 @@ from pathlib import Path
 import mwparserfromhell
 
 from tropekg import __version__
-from tropekg.extract import extract
+from tropekg.markup.extract import extract
+from tropekg.markup.tokens import tokenize
+from tropekg.markup.tree import build_tree
 from tropekg.titles import parse_title
-from tropekg.tokens import tokenize
-from tropekg.tree import build
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "parse_scaling.json"
@@ -182,7 +182,7 @@ def time_tropekg(text: str) -> dict:
     t0 = time.perf_counter()
     tokens = tokenize(text)
     t1 = time.perf_counter()
-    root, warnings = build(tokens)
+    root, warnings = build_tree(tokens)
     t2 = time.perf_counter()
     page = extract(TITLE, root, warnings)
     t3 = time.perf_counter()

@@ -15,8 +15,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from tropekg.parse import parse_source
-    from tropekg.source import PageError, decode
+    from tropekg.markup.parse import parse_source
+    from tropekg.readers.source import PageError, decode
     from tropekg.titles import Title
 
 TITLE = Title("Main", "FuzzedPage")

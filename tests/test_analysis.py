@@ -23,8 +23,8 @@ from tropekg.analysis import (
     related_graph,
     trope_path,
 )
-from tropekg.cli_analysis import analyze_command, path_command
-from tropekg.store import GraphStore
+from tropekg.cli.analysis import analyze_command, path_command
+from tropekg.store.embedded import GraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 TK = "https://w3id.org/tropekg/ontology#"
@@ -335,13 +335,6 @@ def test_analyze_command_prints_text_and_json(disk_store):
     assert result.exit_code == 2 and "--store PATH or --endpoint URL" in result.output
 
 
-def test_commands_have_help_with_an_example():
-    from tropekg.cli_analysis import export_command, viz_group
-
-    for command in (analyze_command, path_command, export_command, *viz_group.commands.values()):
-        assert "Example" in (command.help or ""), command.name
-
-
 def test_report_displays_in_a_notebook_with_page_text_escaped():
     g = planted()
     g.trope("Main/Evil", label="<script>alert(1)</script>")
@@ -357,7 +350,7 @@ def test_report_displays_in_a_notebook_with_page_text_escaped():
 # -- a real endpoint ---------------------------------------------------------------------------
 
 def test_an_endpoint_gives_the_same_report_as_the_store(built, examples_store, tmp_path):
-    from tropekg.endpoint import Endpoint
+    from tropekg.store.endpoint import Endpoint
 
     from .sparql_server import oxigraph_executable, oxigraph_server
 

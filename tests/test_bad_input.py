@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tropekg.cli import EXIT_USAGE, cli
-from tropekg.parse import parse_text
+from tropekg.cli import cli
+from tropekg.cli.common import ExitCode
+from tropekg.markup.parse import parse_text
+from tropekg.markup.tree import MAX_NESTING
 from tropekg.titles import parse_title
-from tropekg.tree import MAX_NESTING
 
 TITLE = parse_title("Main/BadInput")
 N = 100_000
@@ -48,7 +49,7 @@ def assert_sane(page, text: str) -> None:
 def test_nul_bytes_fail_with_one_line_naming_the_file(tmp_path):
     path = page_file(tmp_path, b"* ''Film/RushHour''\n\x00\x01\x02\xff" * 10)
     result = cli_parse(path)
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     assert result.stderr.strip() == f"tropekg: error: {path}:2: not a text file (it holds NUL bytes)"
     assert result.stdout == ""
 
@@ -86,7 +87,7 @@ def test_utf16_with_byte_order_mark_parses(tmp_path):
 def test_truncated_utf16_fails_with_one_line(tmp_path):
     path = page_file(tmp_path, b"\xff\xfeA\x00B")
     result = cli_parse(path)
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     (line,) = result.stderr.strip().splitlines()
     assert str(path) in line and "UTF-16" in line
 

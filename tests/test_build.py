@@ -16,10 +16,12 @@ from rdflib import BNode as RdflibBNode
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 
-import tropekg.build as build_module
+import tropekg.build.outputs as outputs_module
+import tropekg.build.page as page_module
+import tropekg.build.pool as pool_module
 from tropekg import __version__
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, build
-from tropekg.mapping import DEFAULT_BASE
+from tropekg.rdf.iris import DEFAULT_BASE
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
 TKR = Namespace(DEFAULT_BASE + "resource/")
@@ -42,7 +44,7 @@ def _small_page(n: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def pool_corpus(tmp_path_factory) -> Path:
     """examples/pages plus enough small pages that a build with --jobs 2 uses the process pool."""
     root = tmp_path_factory.mktemp("corpus") / "pages"
     shutil.copytree(EXAMPLES, root)
@@ -52,9 +54,9 @@ def corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(corpus, tmp_path_factory) -> Path:
+def pool_built(pool_corpus, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built")
-    report = build([corpus], out, jobs=1)
+    report = build([pool_corpus], out, jobs=1)
     assert not report.failed
     return out
 
@@ -66,8 +68,8 @@ def _read_dataset(path: Path) -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def dataset(built) -> Dataset:
-    return _read_dataset(built / OUTPUT_FILES["nquads"])
+def dataset(pool_built) -> Dataset:
+    return _read_dataset(pool_built / OUTPUT_FILES["nquads"])
 
 
 def _graph_of(ds: Dataset, name: URIRef) -> Graph:
@@ -90,31 +92,31 @@ def _page_files(root: Path) -> list[Path]:
 
 # -- determinism -------------------------------------------------------------------------------------
 
-def test_same_pages_give_byte_identical_outputs(corpus, built, tmp_path):
+def test_same_pages_give_byte_identical_outputs(pool_corpus, pool_built, tmp_path):
     again = tmp_path / "elsewhere" / "out"
-    build([corpus], again, jobs=1)
+    build([pool_corpus], again, jobs=1)
     for name in OUTPUT_FILES.values():
-        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+        assert (again / name).read_bytes() == (pool_built / name).read_bytes(), name
 
 
-def test_parallel_build_gives_the_same_bytes(corpus, built, tmp_path, monkeypatch):
+def test_parallel_build_gives_the_same_bytes(pool_corpus, pool_built, tmp_path, monkeypatch):
     pools = []
 
-    class RecordingPool(build_module.ProcessPoolExecutor):
+    class RecordingPool(pool_module.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "ProcessPoolExecutor", RecordingPool)
-    report = build([corpus], tmp_path, jobs=2)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", RecordingPool)
+    report = build([pool_corpus], tmp_path, jobs=2)
     assert pools == [2], "the build did not use the process pool"
-    assert report.pages == len(_page_files(corpus))
+    assert report.pages == len(_page_files(pool_corpus))
     for name in OUTPUT_FILES.values():
-        assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (pool_built / name).read_bytes(), name
 
 
-def test_nquads_are_canonical(built):
-    lines = (built / OUTPUT_FILES["nquads"]).read_bytes().splitlines()
+def test_nquads_are_canonical(pool_built):
+    lines = (pool_built / OUTPUT_FILES["nquads"]).read_bytes().splitlines()
     # sorted within each graph, and each graph's lines together
     graphs = [line[line.rindex(b" <"):] for line in lines]
     seen: list[bytes] = []
@@ -127,8 +129,8 @@ def test_nquads_are_canonical(built):
 
 # -- named graphs and provenance ---------------------------------------------------------------------
 
-def test_every_page_is_a_named_graph_with_its_provenance(corpus, dataset):
-    files = _page_files(corpus)
+def test_every_page_is_a_named_graph_with_its_provenance(pool_corpus, dataset):
+    files = _page_files(pool_corpus)
     graphs = {getattr(g, "identifier", g) for _, _, _, g in dataset.quads((None, None, None, None))}
     assert graphs == {TKG[f"{p.parent.name}/{p.stem}"] for p in files} | {WANTED}
     for path in files:
@@ -177,16 +179,16 @@ def test_linked_pages_no_page_describes_are_wanted(dataset):
     assert set(wanted.subjects()) == set(wanted.subjects(RDF.type, TK.WantedPage))
 
 
-def test_described_pages_are_not_wanted(corpus, dataset):
+def test_described_pages_are_not_wanted(pool_corpus, dataset):
     wanted = set(dataset.subjects(RDF.type, TK.WantedPage))
-    for path in _page_files(corpus):
+    for path in _page_files(pool_corpus):
         assert TKR[f"{path.parent.name}/{path.stem}"] not in wanted, path
     # a page linked under another spelling of its title is still the described page
     assert TKR["Film/TheDarkKnight"] not in wanted
 
 
-def test_report_counts_wanted_pages(built, dataset):
-    report = json.loads((built / REPORT_FILE).read_text(encoding="utf-8"))
+def test_report_counts_wanted_pages(pool_built, dataset):
+    report = json.loads((pool_built / REPORT_FILE).read_text(encoding="utf-8"))
     assert report["wanted_pages"] == len(set(dataset.subjects(RDF.type, TK.WantedPage)))
     assert report["failed"] == []
     assert report["tropekg_version"] == __version__
@@ -194,7 +196,7 @@ def test_report_counts_wanted_pages(built, dataset):
 
 # -- a trope page and a work page listing each other --------------------------------------------------
 
-def test_both_sides_give_examples_with_their_own_provenance(built, dataset):
+def test_both_sides_give_examples_with_their_own_provenance(pool_built, dataset):
     trope, work = TKR["Main/WouldNotShootAGoodGuy"], TKR["Series/BurnNotice"]
     examples = [e for e in dataset.subjects(TK.trope, trope) if (e, TK.work, work) in dataset]
     on_pages = {dataset.value(e, TK.onPage) for e in examples}
@@ -206,7 +208,7 @@ def test_both_sides_give_examples_with_their_own_provenance(built, dataset):
     stated_in = {getattr(g, "identifier", g) for *_, g in dataset.quads((*shortcut, None))}
     assert stated_in == homes
     # once in the merged graph: count the triples exactly as written, without a store deduplicating them
-    written = [t for t in pyoxigraph.parse(path=str(built / OUTPUT_FILES["turtle"]), format=pyoxigraph.RdfFormat.TURTLE)
+    written = [t for t in pyoxigraph.parse(path=str(pool_built / OUTPUT_FILES["turtle"]), format=pyoxigraph.RdfFormat.TURTLE)
                if t.subject.value == str(trope) and t.predicate.value == str(TK.exemplifiedBy)
                and t.object.value == str(work)]
     assert len(written) == 1
@@ -282,8 +284,8 @@ def _check_round_trips(out: Path) -> None:
     assert_isomorphic(merged, Graph().parse(data=nquads, format="nt"), "graph.jsonld read by pyld")
 
 
-def test_every_output_reads_back_isomorphic(built):
-    _check_round_trips(built)
+def test_every_output_reads_back_isomorphic(pool_built):
+    _check_round_trips(pool_built)
 
 
 def test_outputs_read_back_under_another_base(tmp_path):
@@ -344,7 +346,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
 
 
-@pytest.mark.parametrize("victim", ["_wanted_quads", "jsonld_header", "_better_class"])
+@pytest.mark.parametrize("victim", ["wanted_quads", "jsonld_header", "turtle_block"])
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1, cache=False)
@@ -354,7 +356,7 @@ def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victi
     def fail_midway(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(build_module, victim, fail_midway)
+    monkeypatch.setattr(outputs_module, victim, fail_midway)
     with pytest.raises(RuntimeError, match="simulated failure"):
         build([EXAMPLES, Path(__file__).resolve().parent / "golden"], out, jobs=1)
     assert _snapshot(out) == before  # byte-identical, and no staging folder or temporary file left
@@ -372,10 +374,13 @@ def test_a_rebuild_parses_only_changed_pages_and_gives_the_same_bytes(tmp_path, 
     page = pages / "Main" / "FriendOrFoe.txt"
     page.write_text(page.read_text() + "* ''Film/RushHour'': a new example bullet.\n")
     parsed = []
-    import tropekg.build as build_module
+    real = page_module.parse_bytes
 
-    real = build_module.parse_source
-    monkeypatch.setattr(build_module, "parse_source", lambda src, title: parsed.append(str(title)) or real(src, title))
+    def counting(data, source, title, **kw):
+        parsed.append(str(title))
+        return real(data, source, title, **kw)
+
+    monkeypatch.setattr(page_module, "parse_bytes", counting)
     second = build([pages], out, jobs=1)
     assert parsed == ["Main/FriendOrFoe"]
     assert second.cached == second.pages - 1
@@ -398,16 +403,14 @@ def test_a_damaged_cache_entry_is_parsed_again(tmp_path):
 
 
 def test_a_mapping_bug_on_one_page_is_reported_and_the_rest_built(tmp_path, monkeypatch):
-    import tropekg.build as build_module
-
-    real = build_module.page_quads
+    real = page_module.page_quads
 
     def buggy(page, prov, iris):
         if page.title.name == "FriendOrFoe":
             raise KeyError("simulated mapper bug")
         return real(page, prov, iris)
 
-    monkeypatch.setattr(build_module, "page_quads", buggy)
+    monkeypatch.setattr(page_module, "page_quads", buggy)
     report = build([EXAMPLES], tmp_path / "out", jobs=1, cache=False)
     assert [f["path"].endswith("FriendOrFoe.txt") for f in report.failed] == [True]
     assert "please report" in report.failed[0]["reason"]

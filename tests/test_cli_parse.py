@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tropekg.cli import EXIT_PAGES_FAILED, EXIT_USAGE, cli
+from tropekg.cli import cli
+from tropekg.cli.common import ExitCode
 
 PAGE = """->''"A quote."''
 -->-- Someone, ''Film/RushHour''
@@ -99,7 +100,7 @@ def test_title_option_overrides_the_path(tmp_path):
 def test_no_title_in_the_path_says_how_to_give_one(tmp_path):
     path = write(tmp_path / "page", PAGE)
     result = run(str(path))
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     line = one_error_line(result, str(path))
     assert "--title" in line and "Namespace/PageName.txt" in line
     assert result.stdout == ""
@@ -115,13 +116,13 @@ def test_standard_input_with_title():
 
 def test_standard_input_needs_a_title():
     result = run("-", input=PAGE)
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     assert "--title" in one_error_line(result, "<stdin>")
 
 
 def test_a_bad_title_option_is_a_usage_error():
     result = run("-", "--title", "not a title", input=PAGE)
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     assert "Namespace/PageName" in result.stderr
 
 
@@ -129,7 +130,7 @@ def test_title_option_names_one_page(tmp_path):
     a = write(tmp_path / "Main" / "A.txt", PAGE)
     b = write(tmp_path / "Main" / "B.txt", PAGE)
     result = run(str(a), str(b), "--title", "Main/C")
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     assert "one FILE" in result.stderr
 
 
@@ -143,7 +144,7 @@ def test_unreadable_input_is_one_line_naming_the_file(tmp_path, name, data, says
     if data is not None:
         write(path, data)
     result = run(str(path))
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == ExitCode.USAGE
     one_error_line(result, str(path), says)
     assert result.stdout == ""
 
@@ -161,7 +162,7 @@ def test_some_pages_failing_is_exit_3_and_the_rest_still_print(tmp_path):
     good = write(tmp_path / "Main" / "Good.txt", PAGE)
     bad = write(tmp_path / "Main" / "Bad.txt", b"\x00")
     result = run(str(good), str(bad), "--summary")
-    assert result.exit_code == EXIT_PAGES_FAILED
+    assert result.exit_code == ExitCode.PARTIAL
     assert result.stdout.startswith("Main/Good\ttrope\t2 examples (1 with a stated mode)\t2 relations")
     one_error_line(result, str(bad))
 

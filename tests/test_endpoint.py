@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from pyoxigraph import Literal
 
 from tropekg.cli import cli
-from tropekg.endpoint import Endpoint, EndpointError, redact
-from tropekg.queries import Param, SavedQuery, bind, load_queries
-from tropekg.results import Rows, Triples
-from tropekg.store import GraphStore
+from tropekg.query.params import bind
+from tropekg.query.results import Rows, Triples
+from tropekg.query.saved import Param, SavedQuery, load_queries
+from tropekg.store.embedded import GraphStore
+from tropekg.store.endpoint import Endpoint, EndpointError, redact
 
 from .sparql_server import oxigraph_server
 

@@ -1,4 +1,4 @@
-"""Tests for the page model to RDF mapping (tropekg.mapping): golden files, IRIs, vocabulary, a real page.
+"""Tests for the page model to RDF mapping (tropekg.rdf.mapping): golden files, IRIs, vocabulary, a real page.
 
 Golden files: each ``tests/golden/{Namespace}.{PageName}.txt`` is mapped and compared, as isomorphic
 named graphs, with the ``.trig`` next to it. After a deliberate change to the parser or the mapper,
@@ -19,11 +19,12 @@ from rdflib.namespace import FOAF, PROV, RDFS, SKOS
 
 from tropekg import __version__
 from tropekg.build import build
-from tropekg.export import PREFIXES, prefixes_for
-from tropekg.mapping import DEFAULT_BASE, IriScheme, Provenance, emitted_predicates, page_quads
-from tropekg.parse import parse_source, parse_text
-from tropekg.resources import ontology_path
-from tropekg.source import decode, title_from_path
+from tropekg.markup.parse import parse_source, parse_text
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
+from tropekg.rdf.mapping import Provenance, emitted_predicates, page_quads
+from tropekg.rdf.namespaces import VOCABULARY_PREFIXES, prefixes_for
+from tropekg.readers.source import decode, title_from_path
+from tropekg.shipped import ontology_path
 from tropekg.titles import parse_title
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
@@ -276,8 +277,8 @@ def test_every_tk_term_in_the_output_is_declared(request, declared):
 
 def _expand(prefixed: str) -> URIRef:
     prefix, _, local = prefixed.partition(":")
-    assert prefix in PREFIXES, f"{prefixed}: unknown prefix"
-    return URIRef(PREFIXES[prefix] + local)
+    assert prefix in VOCABULARY_PREFIXES, f"{prefixed}: unknown prefix"
+    return URIRef(VOCABULARY_PREFIXES[prefix] + local)
 
 
 def test_emitted_predicates_are_declared_or_standard(declared):
@@ -402,4 +403,4 @@ def test_real_page_provenance(page_graph):
     assert page_graph.value(GRAPH, FOAF.primaryTopic) == SUBJECT
     assert (SUBJECT, TK.describedBy, GRAPH) in page_graph
     assert (SUBJECT, RDF.type, TK.Trope) in page_graph
-    assert (SUBJECT, RDFS.label, Literal("Would Not Shoot A Good Guy", lang="en")) in page_graph
+    assert (SUBJECT, RDFS.label, Literal("Would Not Shoot a Good Guy", lang="en")) in page_graph

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tropekg.parse import parse_text
+from tropekg.markup.parse import parse_text
 from tropekg.titles import parse_title
 
 CASES_DIR = Path(__file__).parent / "cases"

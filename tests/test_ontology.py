@@ -13,8 +13,8 @@ from rdflib import namespace as rdflib_namespace
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
-from tropekg import vocab_codegen
-from tropekg.resources import context_path, ontology_path
+from tropekg.rdf import vocab_codegen
+from tropekg.shipped import context_path, ontology_path
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
 SCHEMA = Namespace("https://schema.org/")
@@ -24,7 +24,7 @@ XSD = Namespace(str(rdflib_namespace.XSD))
 PROV = Namespace("http://www.w3.org/ns/prov#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 ONTOLOGY = URIRef("https://w3id.org/tropekg/ontology")
-DATA_DIR = Path(vocab_codegen.__file__).resolve().parent / "data"
+PACKAGE_DIR = Path(vocab_codegen.__file__).resolve().parents[1]
 
 # IRIs other code relies on: renaming or dropping one of these must fail a test.
 CONTRACT_CLASSES = {
@@ -46,6 +46,7 @@ CONTRACT_DATATYPE_PROPERTIES = {
     "sourceLine": XSD.integer,
     "depth": XSD.integer,
     "wikiName": XSD.string,
+    "alternativeWikiName": XSD.string,
     "namespace": XSD.string,
     "quote": RDF.langString,
     "quoteAttribution": RDF.langString,
@@ -74,7 +75,7 @@ def context() -> dict:
 
 
 def _tsv_rows(name: str) -> list[dict[str, str]]:
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as f:
+    with (PACKAGE_DIR / name).open(encoding="utf-8", newline="") as f:
         lines = [line for line in f if line.strip() and not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t"))
 
@@ -124,7 +125,7 @@ def test_header(graph: Graph) -> None:
 
 
 def test_vocab_in_sync() -> None:
-    assert vocab_codegen.check(), "run: python -m tropekg.vocab_codegen"
+    assert vocab_codegen.check(), "run: python -m tropekg.rdf.vocab_codegen"
 
 
 def test_vocab_check_detects_stale_file(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ def test_vocab_check_detects_stale_file(tmp_path: Path) -> None:
 
 
 def test_vocab_is_closed_and_complete(graph: Graph) -> None:
-    from tropekg.vocab import TK as VOCAB
+    from tropekg.rdf.vocab import TK as VOCAB
 
     declared = vocab_codegen.declared_terms(graph)
     for name, iri in declared.items():
@@ -274,7 +275,7 @@ def test_averted_is_excluded_from_exemplified_by(graph: Graph) -> None:
 
 
 def test_every_work_namespace_has_its_class(graph: Graph) -> None:
-    rows = [row for row in _tsv_rows("namespaces.tsv") if row["role"] == "work"]
+    rows = [row for row in _tsv_rows("data/namespaces.tsv") if row["role"] == "work"]
     assert len(rows) > 20
     classes = set()
     for row in rows:
@@ -305,7 +306,7 @@ def test_medium_schema_alignment(graph: Graph, medium: str, schema_class: str) -
 
 
 def test_every_mode_is_a_concept_in_the_scheme(graph: Graph) -> None:
-    modes = [row["mode"] for row in _tsv_rows("modes.tsv")]
+    modes = [row["mode"] for row in _tsv_rows("markup/data/modes.tsv")]
     assert len(modes) == 20
     for name in modes:
         mode = TK[name]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tropekg.build import OUTPUT_FILES, build
-from tropekg.parse import parse_text
+from tropekg.markup.parse import parse_text
 from tropekg.titles import Title
 
 TITLE = Title("Main", "PropertyPage")

@@ -2,7 +2,7 @@
 
 Each query's ``#+`` header is checked (summary, description, tags, typed params with defaults, and
 columns that are what the query projects), then the query is run the way ``tropekg query run`` runs
-it (:mod:`tropekg.queries` binds the parameters, :class:`tropekg.store.GraphStore` queries the union
+it (:mod:`tropekg.query.saved` binds the parameters, :class:`tropekg.store.embedded.GraphStore` queries the union
 of the page graphs) on the graph built from examples/pages, and its rows are compared with
 tests/expected_queries/NAME.CASE.tsv. Those rows were worked out by reading the example pages, not
 copied from query output; the comments in each file cite the page lines they come from. Adding a
@@ -29,9 +29,10 @@ import yaml
 from pyoxigraph import Literal, NamedNode
 
 from tropekg.build import build
-from tropekg.queries import PARAM_TYPES, bind, load_queries
-from tropekg.results import Rows, Triples
-from tropekg.store import GraphStore
+from tropekg.query.params import bind
+from tropekg.query.results import Rows, Triples
+from tropekg.query.saved import PARAM_TYPES, load_queries
+from tropekg.store.embedded import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tropekg.markup.parse import parse_file
 from tropekg.model import INDEX, RELATIONS, TROPE, Page
-from tropekg.parse import parse_file
 from tropekg.titles import CREATOR, USEFULNOTES, parse_title
 
 PAGE = Path("Main") / "WouldNotShootAGoodGuy.txt"

@@ -20,9 +20,9 @@ import rdflib
 import yaml
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from tropekg.mapping import emitted_predicates
-from tropekg.resources import ontology_path
-from tropekg.store import GraphStore
+from tropekg.rdf.mapping import emitted_predicates
+from tropekg.shipped import ontology_path
+from tropekg.store.embedded import GraphStore
 from tropekg.validate import load_shapes, validate_graph, validate_whole
 
 CASES = Path(__file__).resolve().parent / "shapes_cases"

@@ -1,4 +1,4 @@
-"""Reading page source (tropekg.source): decoding bytes, the title a path gives, and unwrapping the
+"""Reading page source (tropekg.readers.source): decoding bytes, the title a path gives, and unwrapping the
 June 2012 site backup (``Namespace.PageName@action=source``, an HTML page in ISO-8859-1 whose body
 holds the source with ``<br/>`` line breaks and escaped entities)."""
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tropekg.parse import parse_file
-from tropekg.source import PageError, decode, read, title_from_path
+from tropekg.markup.parse import parse_file
+from tropekg.readers import read_file as read
+from tropekg.readers.source import PageError, decode, title_from_path
 
 # -- decoding -------------------------------------------------------------------------------------
 

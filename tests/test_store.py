@@ -11,13 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode
 from click.testing import CliRunner
+from pyoxigraph import NamedNode
 
 from tropekg.build import build
 from tropekg.cli import cli
-from tropekg.queries import Param, SavedQuery, bind
-from tropekg.store import GraphStore, StoreError
+from tropekg.query.params import bind
+from tropekg.query.saved import Param, SavedQuery
+from tropekg.store.embedded import GraphStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "pages"
@@ -163,7 +164,7 @@ def test_a_bad_trope_name_is_a_clear_error(tmp_path, value):
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from tropekg.store import GraphStore
+from tropekg.store.embedded import GraphStore
 GraphStore(Path(sys.argv[1])).load([Path(sys.argv[2])])
 """
 

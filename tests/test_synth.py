@@ -15,12 +15,12 @@ from click.testing import CliRunner
 
 from tropekg.build import build
 from tropekg.cli import cli
-from tropekg.cli_synth import synth_command
-from tropekg.parse import parse_file, parse_text
-from tropekg.source import PageError
+from tropekg.cli.synth import synth_command
+from tropekg.markup.parse import parse_file, parse_text
+from tropekg.markup.tokens import LINK, tokenize
+from tropekg.readers.source import PageError
 from tropekg.synth import BREAKAGES, MODE_RATES, STATS_FILE, SynthError, filler_sentences, generate
 from tropekg.titles import Title, is_wikiword
-from tropekg.tokens import LINK, tokenize
 
 TROPES, WORKS = 200, 150
 
@@ -30,22 +30,22 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def synth_corpus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synth") / "corpus"
     generate(root, TROPES, WORKS, seed=7)
     return root
 
 
 @pytest.fixture(scope="module")
-def stats(corpus) -> dict:
-    return json.loads((corpus / STATS_FILE).read_text(encoding="utf-8"))
+def stats(synth_corpus) -> dict:
+    return json.loads((synth_corpus / STATS_FILE).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def pages(corpus) -> dict:
+def pages(synth_corpus) -> dict:
     """Every readable page parsed back, by title; the unreadable ones with their error."""
     parsed, unreadable = {}, {}
-    for path in sorted(corpus.glob("*/*.txt")):
+    for path in sorted(synth_corpus.glob("*/*.txt")):
         try:
             page = parse_file(path)
         except PageError as e:
@@ -67,26 +67,26 @@ def _hierarchy(parsed: dict) -> set[tuple[str, str]]:
 
 # -- determinism ---------------------------------------------------------------------------------
 
-def test_same_seed_same_bytes_and_another_seed_differs(corpus, tmp_path):
+def test_same_seed_same_bytes_and_another_seed_differs(synth_corpus, tmp_path):
     again = tmp_path / "again"
     generate(again, TROPES, WORKS, seed=7)
-    assert _files(again) == _files(corpus)
+    assert _files(again) == _files(synth_corpus)
     other = tmp_path / "other"
     generate(other, TROPES, WORKS, seed=8)
-    theirs, ours = _files(other), _files(corpus)
+    theirs, ours = _files(other), _files(synth_corpus)
     assert theirs != ours
     assert set(theirs) != set(ours)  # even the names differ
 
 
 # -- the statistics are true of the files -------------------------------------------------------
 
-def test_page_kinds_and_sizes(corpus, stats, pages):
+def test_page_kinds_and_sizes(synth_corpus, stats, pages):
     kinds = Counter(page.kind for page in pages["parsed"].values())
     expected = dict(stats["pages"])
     assert expected.pop("unreadable") == len(pages["unreadable"]) == len(stats["unreadable_pages"])
     assert dict(kinds) == expected
     assert sorted(pages["unreadable"]) == sorted(stats["unreadable_pages"])
-    sizes = {f"{p.parent.name}/{p.stem}": p.stat().st_size for p in corpus.glob("*/*.txt")}
+    sizes = {f"{p.parent.name}/{p.stem}": p.stat().st_size for p in synth_corpus.glob("*/*.txt")}
     assert sum(sizes.values()) == stats["bytes"]
     assert max(sizes.values()) == stats["largest_page_bytes"] == sizes[stats["largest_page"]]
     typical = sorted(sizes.values())[len(sizes) // 2]
@@ -209,14 +209,14 @@ def test_filler_states_no_link_relation_or_mode():
 
 # -- broken pages -------------------------------------------------------------------------------------
 
-def test_every_breakage_is_planted_and_warns(corpus, stats, pages):
+def test_every_breakage_is_planted_and_warns(synth_corpus, stats, pages):
     broken = stats["broken_pages"]
     assert set(broken.values()) == set(BREAKAGES)
     for title, kind in broken.items():
         page = pages["parsed"][title]
         messages = " | ".join(w.message for w in page.warnings)
         if kind == "crlf":
-            data = (corpus / f"{title}.txt").read_bytes()
+            data = (synth_corpus / f"{title}.txt").read_bytes()
             assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
             relf = parse_text(data.replace(b"\r\n", b"\n").decode("utf-8"), page.title)
             assert [e.to_json() for e in page.examples] == [e.to_json() for e in relf.examples]
@@ -232,9 +232,9 @@ def test_every_breakage_is_planted_and_warns(corpus, stats, pages):
         assert "NUL" in error.message
 
 
-def test_build_reports_the_unreadable_pages_and_exits_3(corpus, stats, tmp_path):
+def test_build_reports_the_unreadable_pages_and_exits_3(synth_corpus, stats, tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", str(corpus), "-o", str(out), "--jobs", "2",
+    result = CliRunner().invoke(cli, ["build", str(synth_corpus), "-o", str(out), "--jobs", "2",
                                       "--format", "nquads", "--quiet"])
     assert result.exit_code == 3, result.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -248,8 +248,8 @@ def test_build_reports_the_unreadable_pages_and_exits_3(corpus, stats, tmp_path)
         assert f"{title.removeprefix('Main/')}.txt:" in result.stderr
 
 
-def test_library_build_goes_on_past_failed_pages(corpus, stats, tmp_path):
-    report = build([corpus], tmp_path / "out", formats=("nquads",), jobs=1)
+def test_library_build_goes_on_past_failed_pages(synth_corpus, stats, tmp_path):
+    report = build([synth_corpus], tmp_path / "out", formats=("nquads",), jobs=1)
     assert len(report.failed) == len(stats["unreadable_pages"])
     assert report.pages == sum(stats["pages"].values()) - len(stats["unreadable_pages"])
 
@@ -263,7 +263,7 @@ def test_synth_command_writes_and_reports(tmp_path):
     stats = json.loads((out / STATS_FILE).read_text(encoding="utf-8"))
     assert f"examples:         {stats['examples']:,}" in result.output
     assert (out / "Main").is_dir() and len(list((out / "Main").glob("*.txt"))) >= 30
-    # running again over its own corpus replaces it
+    # running again over its own synth_corpus replaces it
     again = CliRunner().invoke(synth_command, ["--tropes", "25", "--works", "20", "-o", str(out), "-q"])
     assert again.exit_code == 0 and again.output == ""
     stats = json.loads((out / STATS_FILE).read_text(encoding="utf-8"))

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from tropekg.build import build
-from tropekg.cli_validate import validate_command
-from tropekg.store import GraphStore
+from tropekg.cli.validate import validate_command
+from tropekg.store.embedded import GraphStore
 from tropekg.validate import (
     ValidationError,
     format_text,

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from tropekg import viz
 from tropekg.analysis import hierarchy_graph
-from tropekg.cli_analysis import viz_group
-from tropekg.store import GraphStore
+from tropekg.cli.analysis import viz_group
+from tropekg.store.embedded import GraphStore
 
 from .test_analysis import planted
 

@@ -74,15 +74,15 @@ def texts(doc, css: str) -> list[str]:
 
 def test_the_trope_page_shows_what_its_page_says(client, pages):
     doc, r = page(client, "/resource/Main/WouldNotShootAGoodGuy")
-    assert texts(doc, "h1") == ["Would Not Shoot A Good Guy"]
+    assert texts(doc, "h1") == ["Would Not Shoot a Good Guy"]
     assert "the people chasing him are not villains" in texts(doc, "p.description")[0]
     assert texts(doc, ".page-quote p")[0].startswith('"They have badges and bad information.')
     assert "Michael Westen" in texts(doc, ".page-quote footer")[0]
     # two super-tropes: a breadcrumb trail for each
     trails = [[a.text_content() for a in ol.cssselect("li")] for ol in doc.cssselect(".breadcrumbs ol")]
-    assert sorted(trails) == [["Friend Or Foe", "Would Not Shoot A Good Guy"],
-                              ["Never Hurt An Innocent", "Would Not Shoot A Good Guy"]]
-    assert texts(doc, "#super-tropes li") == ["Friend Or Foe", "Never Hurt An Innocent"]
+    assert sorted(trails) == [["Friend or Foe", "Would Not Shoot a Good Guy"],
+                              ["Never Hurt an Innocent", "Would Not Shoot a Good Guy"]]
+    assert texts(doc, "#super-tropes li") == ["Friend or Foe", "Never Hurt an Innocent"]
     assert texts(doc, "#sub-tropes li") == ["Deep Restraint"]
     related = dict(zip(texts(doc, "dl.related dt"), texts(doc, "dl.related dd")))
     assert related["See also"] == "Apologetic Attacker"
@@ -119,11 +119,11 @@ def test_examples_are_grouped_nested_badged_and_traced_to_their_line(client, pag
 def test_a_sub_trope_link_leads_to_its_page(client):
     doc, _ = page(client, "/resource/Main/NeverHurtAnInnocent")
     links = {a.text_content(): a.get("href") for a in doc.cssselect("#sub-tropes a")}
-    assert links["Would Not Shoot A Good Guy"] == "/resource/Main/WouldNotShootAGoodGuy"
+    assert links["Would Not Shoot a Good Guy"] == "/resource/Main/WouldNotShootAGoodGuy"
     deep, _ = page(client, "/resource/Main/DeepRestraint")
     trails = sorted(tuple(a.text_content() for a in ol.cssselect("li")) for ol in deep.cssselect(".breadcrumbs ol"))
-    assert trails == [("Friend Or Foe", "Would Not Shoot A Good Guy", "Deep Restraint"),
-                      ("Never Hurt An Innocent", "Would Not Shoot A Good Guy", "Deep Restraint")]
+    assert trails == [("Friend or Foe", "Would Not Shoot a Good Guy", "Deep Restraint"),
+                      ("Never Hurt an Innocent", "Would Not Shoot a Good Guy", "Deep Restraint")]
 
 
 def test_the_work_page_groups_its_tropes_by_mode_from_every_page(client, pages):
@@ -135,7 +135,7 @@ def test_the_work_page_groups_its_tropes_by_mode_from_every_page(client, pages):
     examples = doc.cssselect("li.example")
     sources = {a.text_content() for li in examples for a in li.cssselect(".source a")}
     # what the work's own page says, and what trope pages say of it
-    assert {"The Dark Knight", "Would Not Shoot A Good Guy", "Never Hurt An Innocent"} <= sources
+    assert {"The Dark Knight", "Would Not Shoot a Good Guy", "Never Hurt an Innocent"} <= sources
     inverted = next(li for li in examples if "picks his targets" in li.text_content())
     assert inverted.cssselect(".mode")[0].text == "Inverted"
     line = source_line(pages, "Main/NeverHurtAnInnocent", "** [[InvertedTrope Inverted]]")
@@ -151,7 +151,7 @@ def test_creator_index_and_wanted_pages(client):
     doc, _ = page(client, "/resource/Main/TheHero")
     assert "No page in this graph describes" in texts(doc, "p.notice")[0]
     linked = " ".join(texts(doc, "ul.linked-from li"))
-    assert "Would Not Shoot A Good Guy" in linked
+    assert "Would Not Shoot a Good Guy" in linked
 
 
 def test_every_spelling_of_a_name_reaches_the_page(client):
@@ -221,7 +221,7 @@ def test_search_ranks_names_then_descriptions(client):
     # a word only a description holds finds the page, with the words marked in a snippet
     doc, _ = page(client, "/search?q=pursuers")
     first = doc.cssselect("ol.hits li")[0]
-    assert first.cssselect("a")[0].text == "Would Not Shoot A Good Guy"
+    assert first.cssselect("a")[0].text == "Would Not Shoot a Good Guy"
     assert [m.text for m in first.cssselect(".snippet mark")] == ["pursuers"]
     # names first: a trope named for the word beats one whose description uses it
     hits = client.get("/api/search", params={"q": "pacifist"}).json()["hits"]
@@ -543,7 +543,7 @@ def test_json_errors_for_the_api(client):
 
 
 def test_the_names_serve_answers_to():
-    from tropekg.cli_serve import allowed_host_names
+    from tropekg.cli.serve import allowed_host_names
 
     assert allowed_host_names("127.0.0.1", ()) == ("127.0.0.1", "localhost", "[::1]")
     assert allowed_host_names("0.0.0.0", ("Kg.Example.Org",)) == ("127.0.0.1", "localhost", "[::1]", "kg.example.org")

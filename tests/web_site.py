@@ -22,7 +22,7 @@ import httpx
 from pyoxigraph import Literal, NamedNode, Quad
 
 from tropekg.build import build
-from tropekg.store import GraphStore
+from tropekg.store.embedded import GraphStore
 
 from .sparql_server import _free_port
 

@@ -1,6 +1,6 @@
 """The page model: what one page states, independent of markup and of RDF.
 
-Produced by :mod:`tropekg.extract`, consumed by :mod:`tropekg.mapping`. ``Page.to_json()`` is the
+Produced by :mod:`tropekg.markup.extract`, consumed by :mod:`tropekg.rdf.mapping`. ``Page.to_json()`` is the
 output of ``tropekg parse``; its keys are a contract other tools rely on.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .titles import Title
+from tropekg.titles import Title
 
 # Page kinds.
 TROPE = "trope"
@@ -35,7 +35,7 @@ class Link:
 
 
 @dataclass(slots=True)
-class Warning:  # noqa: A001 - the domain's word; shadows the builtin only inside this module
+class Warning:
     line: int
     message: str
 
@@ -58,6 +58,7 @@ class Example:
     spoiler: bool
     mentions: list[Title]
     text: str
+    column: int | None = None  # on ``line``, where the source has many bullets on one line (HTML)
 
     @property
     def medium(self) -> str | None:
@@ -74,6 +75,7 @@ class Example:
             "parent": self.parent,
             "folder": self.folder,
             "line": self.line,
+            "column": self.column,
             "spoiler": self.spoiler,
             "mentions": [str(t) for t in self.mentions],
             "text": self.text,
@@ -84,6 +86,9 @@ class Example:
 class Page:
     title: Title
     kind: str
+    label: str | None = None       # the display title when the page gives one (rendered HTML)
+    alt_titles: list[str] = field(default_factory=list)  # other display titles the page gives
+    aliases: list[Title] = field(default_factory=list)  # other wiki names that lead here (redirects)
     description: str = ""
     quote: str | None = None
     quote_attribution: str | None = None
@@ -97,10 +102,23 @@ class Page:
     works: list[Title] = field(default_factory=list)      # works a creator page lists
     warnings: list[Warning] = field(default_factory=list)
 
+    def add_aliases(self, aliases: list[Title]) -> None:
+        """Take other wiki names of the page (redirects to it): each is kept as an alias, and
+        its spaced-out name as an alternative title unless the page already shows it."""
+        shown = {self.label or self.title.label, *self.alt_titles}
+        for alias in sorted(set(aliases) - {self.title, *self.aliases}, key=lambda t: t.key):
+            self.aliases.append(alias)
+            if alias.label not in shown:
+                shown.add(alias.label)
+                self.alt_titles.append(alias.label)
+
     def to_json(self) -> dict:
         return {
             "title": str(self.title),
             "kind": self.kind,
+            "label": self.label or self.title.label,
+            "altTitles": list(self.alt_titles),
+            "aliases": [str(t) for t in self.aliases],
             "description": self.description,
             "quote": self.quote,
             "quoteAttribution": self.quote_attribution,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .resources import data_path
+from tropekg.shipped import data_path
 
 DEFAULT_NAMESPACE = "Main"
 
@@ -129,18 +129,43 @@ def free_link_name(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words if w)
 
 
-_WIKIWORD_RUN = re.compile(r"[a-z][A-Z0-9]")
+# PmWiki's $WikiWordPattern, which TV Tropes' engine grew from: a capital, then somewhere a capital
+# followed by a lower-case letter or digit, or a lower-case letter or digit followed by a capital;
+# and, as this reader has always read them, a lower-case letter followed by a digit. ``AaA``,
+# ``AA20``, ``AAaa``, ``Aa20``, ``A2BcDe`` and ``NPCs`` are WikiWords (which is why pages escape
+# ``[=NPCs=]``); ``Aaaa``, ``AAAA`` and ``A2`` are not. The lazy run keeps the search linear: each
+# position of a word tries the two-character alternatives once.
+WIKIWORD_PATTERN = r"[A-Z][A-Za-z0-9]*?(?:[A-Z][a-z0-9]|[a-z0-9][A-Z]|[a-z][0-9])[A-Za-z0-9]*+"
+_WIKIWORD = re.compile(WIKIWORD_PATTERN)
 
 
 def is_wikiword(word: str) -> bool:
-    """CamelCase with two or more capitals (digits count) and a lower-case letter between:
-    ``AaA``, ``Aa20``, ``A2BcDe`` are links; ``AAAA``, ``Aaaa``, ``A2`` are not."""
-    return word[:1].isupper() and word.isascii() and _WIKIWORD_RUN.search(word) is not None
+    """Whether a word is a WikiWord, a link by itself (see :data:`WIKIWORD_PATTERN`)."""
+    return _WIKIWORD.fullmatch(word) is not None
 
 
 _HUMP = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Za-z])")
 
 
+def _read_small_words() -> frozenset[str]:
+    with open(data_path("small_words.tsv"), encoding="utf-8", newline="") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return frozenset(row["word"].strip().casefold() for row in rows)
+
+
+SMALL_WORDS: frozenset[str] = _read_small_words()
+
+
+@lru_cache(maxsize=65536)
 def spaced(name: str) -> str:
-    """Spaced words for a page name: ``WouldNotShootAGoodGuy`` -> ``Would Not Shoot A Good Guy``."""
-    return _HUMP.sub(" ", name)
+    """The words a page name is shown as when no display title is known, by the wiki's display rule:
+    humps become spaces and the small words of ``data/small_words.tsv`` are lower case inside the
+    title (never first or last): ``WouldNotShootAGoodGuy`` -> ``Would Not Shoot a Good Guy``,
+    ``GetItOverWith`` -> ``Get It Over With``. Every label made from a page name comes from here."""
+    words = _HUMP.sub(" ", name).split(" ")
+    for i in range(1, len(words) - 1):
+        word = words[i]
+        # only a capitalised word: "AND" in an acronym is no small word
+        if word.casefold() in SMALL_WORDS and (len(word) == 1 or word[1:].islower()):
+            words[i] = word.lower()
+    return " ".join(words)

@@ -29,14 +29,14 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ..mapping import DEFAULT_BASE
-from ..queries import SavedQuery, load_queries
-from ..store import StoreError
-from .catalogue import KIND_NAMES, SPELLINGS_WAIT, Catalogue, NotReady, read_catalogue
-from .describe import Describer
-from .hierarchy import TropeHierarchy, read_hierarchy
-from .query_pool import QueryPool
-from .search import SearchIndex, build_search_index
+from tropekg.query.saved import SavedQuery, load_queries
+from tropekg.store import StoreError
+from tropekg.store.embedded import GraphStore
+from tropekg.web.catalogue import KIND_NAMES, SPELLINGS_WAIT, Catalogue, NotReady, read_catalogue
+from tropekg.web.describe import Describer
+from tropekg.web.hierarchy import TropeHierarchy, read_hierarchy
+from tropekg.web.query_pool import QueryPool
+from tropekg.web.search import SearchIndex, build_search_index
 
 HERE = Path(__file__).resolve().parent
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # as Host headers write them
@@ -163,7 +163,7 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def open_site(store_path: Path, *, base: str = DEFAULT_BASE, query_timeout: float = 30.0,
+def open_site(store_path: Path, *, base: str | None = None, query_timeout: float = 30.0,
               max_rows: int = 10_000, workers: int = 2) -> Site:
     """Open the store read-only and precompute what the pages need; a StoreError if it cannot.
 
@@ -175,10 +175,8 @@ def open_site(store_path: Path, *, base: str = DEFAULT_BASE, query_timeout: floa
         raise StoreError(f"{store_path}: no store here (load one with tropekg load)")
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    try:
-        store = Store.read_only(str(store_path))
-    except OSError as e:
-        raise StoreError(f"{store_path}: cannot open the store: {e}") from None
+    graph = GraphStore(store_path, read_only=True, base=base)
+    store, base = graph.store, graph.base  # the base the store's page graphs were built with
     timings["open"] = time.perf_counter() - t
     t = time.perf_counter()
     catalogue = read_catalogue(store, base)
@@ -196,7 +194,7 @@ def open_site(store_path: Path, *, base: str = DEFAULT_BASE, query_timeout: floa
 def create_app(store_path: Path | None = None, *, site: Site | None = None,
                allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES, **options) -> Starlette:
     """The site's ASGI application over an on-disk store (or an already opened :class:`Site`)."""
-    from .views import hierarchy, home, resource, saved_queries, search, sparql
+    from tropekg.web.views import hierarchy, home, resource, saved_queries, search, sparql
 
     if site is None:
         if store_path is None:
@@ -235,7 +233,7 @@ def wants_html(request: Request) -> bool:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if wants_html(request):
-        from .views import render
+        from tropekg.web.views import render
 
         return render(request, "error.html", {"status": exc.status_code, "message": exc.detail},
                       status_code=exc.status_code)

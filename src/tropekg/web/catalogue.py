@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Store
 
-from ..titles import (
+from tropekg.titles import (
     CREATOR,
     SUBPAGE,
     TROPE,
@@ -27,7 +27,7 @@ from ..titles import (
     free_link_name,
     parse_title,
 )
-from ..titles import namespace as canonical_namespace
+from tropekg.titles import namespace as canonical_namespace
 
 TK = "https://w3id.org/tropekg/ontology#"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
-from ..analysis import RELATIONS
-from ..export import prefixes_for
-from ..titles import CREATOR, TROPE, USEFULNOTES, WORK, parse_title, spaced
-from .catalogue import (
+from tropekg.analysis.reader import RELATIONS
+from tropekg.rdf.namespaces import prefixes_for
+from tropekg.titles import CREATOR, TROPE, USEFULNOTES, WORK, parse_title, spaced
+from tropekg.web.catalogue import (
     DESCRIBED_BY,
     KIND_CREATOR,
     KIND_INDEX,
@@ -32,7 +32,7 @@ from .catalogue import (
     Catalogue,
     Entry,
 )
-from .hierarchy import TropeHierarchy
+from tropekg.web.hierarchy import TropeHierarchy
 
 FOAF_PRIMARY_TOPIC_OF = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
 SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", SKOS + "exactMatch", SKOS + "closeMatch")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import networkx as nx
 from pyoxigraph import Store
 
-from ..analysis import entry_points
-from .catalogue import SUB_TROPE_OF, SUPER_TROPE_OF, Catalogue, pairs
+from tropekg.analysis import entry_points
+from tropekg.web.catalogue import SUB_TROPE_OF, SUPER_TROPE_OF, Catalogue, pairs
 
 MAX_PATHS = 24  # breadcrumbs of a trope under a tangle of parents: say how many more, list these
 

@@ -2,13 +2,13 @@
 parameter values) in, the answer's bytes in the negotiated format out.
 
 pyoxigraph has no way to stop a running query, and a thread cannot be stopped either, so each
-query runs in a worker process (``python -m tropekg.web.query_pool``, talking over its stdin and
+query runs in a worker process (``python -m tropekg.web.query_worker``, talking over its stdin and
 stdout) that holds the store open read-only; a query that outlives its time limit has its worker
 killed (by that worker's PID) and a fresh one started in its place. Results are
 read at most ``max_rows`` rows (or triples) deep in the worker, so an answer of millions of rows never
 crosses the pipe, and the answer says when it was cut. Saved queries go through the same path as
-``tropekg query run``: ``queries.bind`` checks and binds the values, ``GraphStore.run`` binds them
-with a VALUES block.
+``tropekg query run``: ``query.params.bind`` checks the values and makes them terms,
+``GraphStore.run`` binds them into the query (``query.binding``), never pasting text.
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ class SavedQueryTask:
 # -- inside the worker process -------------------------------------------------------------------
 
 def _answer(task, store, base: str, max_rows: int) -> Answer:
-    from ..endpoint import EndpointError
-    from ..queries import QueryError, bind, get_query
-    from ..results import Answer as AskAnswer
-    from ..results import Rows, Triples, format_result
-    from ..store import StoreError
-    from .result_formats import xml_results
+    from tropekg.query.params import bind
+    from tropekg.query.results import format_result
+    from tropekg.query.saved import QueryError, get_query
+    from tropekg.store import Answer as AskAnswer
+    from tropekg.store import BackendError, Rows, Triples
+    from tropekg.web.result_formats import xml_results
 
     try:
         if isinstance(task, SavedQueryTask):
@@ -71,7 +71,7 @@ def _answer(task, store, base: str, max_rows: int) -> Answer:
             result = store.run(task.text, max_rows=max_rows)
     except QueryError as e:
         return Answer(400, b"", message=str(e))
-    except (StoreError, EndpointError) as e:
+    except BackendError as e:
         return Answer(400, b"", message=str(e))
     except (OSError, RuntimeError) as e:  # pyoxigraph reports evaluation failures as these
         return Answer(500, b"", message=f"the query failed: {e}")
@@ -109,7 +109,8 @@ def _write_message(stream, message) -> None:
 
 def worker_main(store_path: str, base: str, max_rows: int) -> None:
     """A worker's life: open the store read-only, answer tasks from stdin until it closes."""
-    from ..store import GraphStore, StoreError
+    from tropekg.store import StoreError
+    from tropekg.store.embedded import GraphStore
 
     # the answers own the real stdout; anything a library prints goes to stderr instead
     answers = os.fdopen(os.dup(1), "wb")
@@ -142,7 +143,7 @@ class _Worker:
 
     def __init__(self, store_path: str, base: str, max_rows: int):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tropekg.web.query_pool", store_path, base, str(max_rows)],
+            [sys.executable, "-m", "tropekg.web.query_worker", store_path, base, str(max_rows)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
         self.ready = False
 
@@ -263,10 +264,3 @@ class QueryPool:
             workers = list(self._all)
         for worker in workers:
             self._retire(worker)
-
-
-if __name__ == "__main__":
-    # run the imported module's copy, so pickled answers name tropekg.web.query_pool, not __main__
-    from tropekg.web import query_pool
-
-    query_pool.worker_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

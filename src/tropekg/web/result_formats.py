@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import mimeparse
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from ..results import Answer, Rows
+from tropekg.store import Answer, Rows
 
 # Result formats of SELECT and ASK: media type -> our name (results.format_result's, plus xml).
 SELECT_MEDIA = {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
-from .catalogue import SKOS, Catalogue, Entry, name_key
+from tropekg.web.catalogue import SKOS, Catalogue, Entry, name_key
 
 SKOS_DEFINITION = NamedNode(SKOS + "definition")
 _WORD = re.compile(r"\w+")

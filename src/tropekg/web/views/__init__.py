@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..catalogue import Entry
+from tropekg.web.catalogue import Entry
 
 
 def site_of(request: Request):

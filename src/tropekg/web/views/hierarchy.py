@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...analysis import RELATIONS
-from ..catalogue import TK
-from ..describe import RELATION_INVERSE_NAMES
-from . import int_param, render, resolve_or_404, site_of
+from tropekg.analysis.reader import RELATIONS
+from tropekg.web.catalogue import TK
+from tropekg.web.describe import RELATION_INVERSE_NAMES
+from tropekg.web.views import int_param, render, resolve_or_404, site_of
 
 MAX_CHILDREN = 500
 MAX_NEIGHBOURS = 48

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..catalogue import KIND_NAMES
-from . import render, site_of
+from tropekg.web.catalogue import KIND_NAMES
+from tropekg.web.views import render, site_of
 
 
 def home(request: Request) -> Response:

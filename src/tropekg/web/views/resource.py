@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ...export import prefixes_for, triples_to_jsonld
-from ..catalogue import KIND_CREATOR, KIND_INDEX, KIND_TROPE, KIND_WANTED, KIND_WORK
-from ..result_formats import GRAPH_MEDIA, SUFFIXES, content_type, negotiate
-from . import int_param, render, site_of
+from tropekg.rdf.jsonld import triples_to_jsonld
+from tropekg.rdf.namespaces import prefixes_for
+from tropekg.web.catalogue import KIND_CREATOR, KIND_INDEX, KIND_TROPE, KIND_WANTED, KIND_WORK
+from tropekg.web.result_formats import GRAPH_MEDIA, SUFFIXES, content_type, negotiate
+from tropekg.web.views import int_param, render, site_of
 
 TEMPLATES = {KIND_TROPE: "trope.html", KIND_WORK: "work.html", KIND_CREATOR: "work.html",
              KIND_INDEX: "index.html", KIND_WANTED: "wanted.html"}
@@ -95,7 +96,7 @@ def _respell(request: Request, path: str, suffix: str) -> Response:
 
 def ontology(request: Request) -> Response:
     """The ontology's own IRI answers with the shipped OWL file (Turtle)."""
-    from ...resources import ontology_path
+    from tropekg.shipped import ontology_path
 
     return Response(ontology_path().read_bytes(), media_type="text/turtle; charset=utf-8")
 

@@ -1,6 +1,6 @@
 """The saved queries as an API (grlc's idea, for our ``queries/*.rq``): ``/api/queries`` lists them
 with their parameters from the ``#+`` headers, ``/api/queries/{name}?param=value`` runs one with
-the values bound (``queries.bind``, then ``GraphStore.run`` in the query pool) and answers SPARQL
+the values bound (``query.params.bind``, then ``GraphStore.run`` in the query pool) and answers SPARQL
 JSON or CSV (TSV and XML too; Turtle, JSON-LD or N-Triples for a CONSTRUCT), chosen by ``Accept``
 or ``?format=``. ``/api/openapi.json`` describes every route of the API, one path per saved query;
 ``/queries`` is the same list as a page with a form per query.
@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ... import __version__
-from ...queries import PARAM_TYPES, SavedQuery
-from ..query_pool import SavedQueryTask
-from ..result_formats import GRAPH_MEDIA, MEDIA_OF, SELECT_MEDIA, negotiate
-from . import render, site_of
-from .sparql import answer_response
+from tropekg import __version__
+from tropekg.query.saved import PARAM_TYPES, SavedQuery
+from tropekg.web.query_pool import SavedQueryTask
+from tropekg.web.result_formats import GRAPH_MEDIA, MEDIA_OF, SELECT_MEDIA, negotiate
+from tropekg.web.views import render, site_of
+from tropekg.web.views.sparql import answer_response
 
 # ?format= names a client can use instead of an Accept header.
 FORMAT_PARAM = {"json": ("json", "turtle"), "csv": ("csv", "turtle"), "tsv": ("tsv", "turtle"),

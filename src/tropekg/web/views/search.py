@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import int_param, render, site_of
+from tropekg.web.views import int_param, render, site_of
 
 
 def search_page(request: Request) -> Response:

@@ -16,12 +16,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ...export import prefixes_for
-from ...queries import QueryError, bind, with_values
-from ..query_pool import SparqlTask
-from ..query_safety import QueryRefused, check_query
-from ..result_formats import GRAPH_MEDIA, SELECT_MEDIA, content_type, negotiate
-from . import render, site_of
+from tropekg.query.binding import bound_query_text
+from tropekg.query.params import bind
+from tropekg.query.saved import QueryError
+from tropekg.rdf.namespaces import prefixes_for
+from tropekg.web.query_pool import SparqlTask
+from tropekg.web.query_safety import QueryRefused, check_query
+from tropekg.web.result_formats import GRAPH_MEDIA, SELECT_MEDIA, content_type, negotiate
+from tropekg.web.views import render, site_of
 
 MAX_BODY = 1_000_000  # bytes of a POSTed query
 
@@ -35,7 +37,7 @@ def examples(site) -> list[dict]:
     out = []
     for q in site.queries.values():
         try:
-            text = with_values(q.text, bind(q, {}, site.base))
+            text = bound_query_text(q.text, bind(q, {}, site.base))
         except QueryError:
             text = q.text
         out.append({"name": q.name, "summary": q.summary, "text": text, "heavy": q.heavy})

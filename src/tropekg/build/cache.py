@@ -1,0 +1,72 @@
+"""The page cache: a page's bytes and the build's configuration in, the page's result out, when a
+build into the same folder already made it.
+
+A page whose source, title, other names, base, formats, page spellings and tropekg version are
+unchanged is not parsed again. One file per page, named by a hash of all of that, written atomically; an entry that
+is damaged is simply ignored and the page parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from tropekg import __version__
+from tropekg.atomic import write_with
+from tropekg.build.discover import SourceFile
+from tropekg.build.page import BuildConfig, PageResult
+
+CACHE_DIR = ".cache"
+_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
+
+
+def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
+                 config.spellings_digest, ",".join(src.aliases), src.form or ""):
+        h.update(part.encode("utf-8") + b"\x00")
+    h.update(data)
+    return h.hexdigest()
+
+
+def entry_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / key
+
+
+def read_entry(path: Path) -> PageResult | None:
+    try:
+        with open(path, "rb") as f:
+            meta = json.loads(f.readline())
+            lengths = meta.pop("lengths")
+            blocks = {name: f.read(n) for name, n in lengths.items()}
+            trailing = f.read(1)
+        result = PageResult(**{k: meta[k] for k in _FIELDS})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # absent or damaged: the page is simply parsed again
+    if trailing or any(len(blocks[name]) != n for name, n in lengths.items()):
+        return None
+    result.references = [tuple(r) for r in result.references]
+    result.blocks = blocks
+    result.cached = True
+    return result
+
+
+def write_entry(path: Path, result: PageResult) -> None:
+    meta = {k: getattr(result, k) for k in _FIELDS}
+    meta["lengths"] = {name: len(block) for name, block in result.blocks.items()}
+    header = json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n"
+
+    def write(f) -> None:
+        f.write(header)
+        f.writelines(result.blocks.values())
+
+    write_with(path, write, durable=False)
+
+
+def prune(cache_dir: Path, used: set[str]) -> None:
+    """Drop cache entries of pages no longer built or changed since."""
+    for sub in cache_dir.iterdir() if cache_dir.is_dir() else ():
+        for entry in sub.iterdir() if sub.is_dir() else ():
+            if entry.name not in used:
+                entry.unlink(missing_ok=True)

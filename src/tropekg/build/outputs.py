@@ -1,0 +1,214 @@
+"""Writing the dataset: each page's result in, the output files out.
+
+The main process only writes bytes, in title order, so memory does not grow with the corpus and
+the same pages give byte-identical outputs. Triples several pages state go to the merged graph the
+first time only. Pages linked to but described by no page get a graph of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
+
+from tropekg import __version__
+from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
+from tropekg.rdf.iris import IriScheme
+from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
+from tropekg.rdf.mapping import naming, tk
+from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.titles import parse_title
+
+OUTPUT_FILES = {
+    "nquads": "dataset.nq",
+    "trig": "dataset.trig",
+    "turtle": "graph.ttl",
+    "jsonld": "graph.jsonld",
+}
+REPORT_FILE = "report.json"
+
+# Class priority when several pages link to one undescribed page in different ways.
+_CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    quads: int = 0
+    triples: int = 0
+    examples: int = 0
+    cached: int = 0         # pages taken from the cache, not parsed again
+    # quads: in the named graphs; triples: in the merged graph (each stated once)
+    wanted_pages: int = 0
+    warnings: int = 0
+    failed: list[dict] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    page_warnings: dict[str, list[dict]] = field(default_factory=dict)
+    # about inputs that are not pages: an aliases.tsv's bad lines (path, line, message)
+    input_warnings: list[dict] = field(default_factory=list)
+    archives: list[dict] = field(default_factory=list)  # each web archive: pages, aliases, skipped records
+    aliases: int = 0        # other names (redirects) kept for the pages built
+    tropekg_version: str = __version__
+    base: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme) -> list[Quad]:
+    """Pages linked to but described by no page: typed from how they were linked, named, and
+    marked tk:WantedPage, in a graph of their own."""
+    graph = iris.wanted_graph
+    out: list[Quad] = []
+    for key in sorted(refs):
+        if key in described:
+            continue
+        spelling, cls = refs[key]
+        title = parse_title(spelling)
+        if title is None:
+            continue
+        s = iris.resource(title)
+        out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
+        if cls is not None:
+            out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls not in _CLASS_RANK and cls != "Work":
+                out.append(Quad(s, RDF_TYPE, tk.Work, graph))
+        out.extend(Quad(s, p, o, graph) for p, o in naming(title))
+    return out
+
+
+def _better_class(old: str | None, new: str | None) -> str | None:
+    """Works (a media class) beat creators beat tropes beat nothing; ties keep the smaller name."""
+    def rank(c: str | None) -> tuple[int, str]:
+        return (_CLASS_RANK.get(c, 0), c or "")
+    return new if rank(new) < rank(old) else old
+
+
+class _SharedTriples:
+    """Triples several pages may state, written to the merged graph the first time only."""
+
+    def __init__(self, base: str, turtle, jsonld, flush_every: int = 50_000):
+        self.seen: set[bytes] = set()
+        self.pending: list[bytes] = []
+        self.base = base
+        self.turtle = turtle
+        self.jsonld = jsonld
+        self.flush_every = flush_every
+        self.count = 0
+
+    def add(self, ntriples: bytes) -> None:
+        for line in ntriples.split(b"\n"):
+            if line:
+                digest = hashlib.blake2b(line, digest_size=16).digest()
+                if digest not in self.seen:
+                    self.seen.add(digest)
+                    self.pending.append(line)
+        if len(self.pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.count += len(self.pending)
+        triples = list(parse(b"\n".join(self.pending) + b"\n", format=RdfFormat.N_TRIPLES))
+        self.pending = []
+        if self.turtle is not None:
+            self.turtle.write(turtle_block(triples, prefixes_for(self.base)))
+        if self.jsonld is not None:
+            self.jsonld.write(b",\n".join(jsonld_nodes(triples, self.base)))
+
+
+class _JsonLdGraph:
+    """The @graph array of graph.jsonld: node objects from many writers, commas between them."""
+
+    def __init__(self, f, base: str):
+        self.f = f
+        self.empty = True
+        f.write(jsonld_header(base))
+
+    def write(self, nodes: bytes) -> None:
+        if nodes:
+            if not self.empty:
+                self.f.write(b",\n")
+            self.f.write(nodes)
+            self.empty = False
+
+    def close(self) -> None:
+        self.f.write(JSONLD_FOOTER)
+
+
+def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
+                  formats: tuple[str, ...], iris: IriScheme,
+                  progress: Callable[[int, int], None] | None) -> set[str]:
+    """Write the outputs of ``results`` into ``staging``; fill ``report``; return the cache keys
+    the build used."""
+    base = iris.base
+    prefixes = prefixes_for(base)
+    prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
+    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}  # noqa: SIM115
+    jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
+    for fmt in ("trig", "turtle"):
+        if fmt in files:
+            files[fmt].write(prefix_lines)
+    shared = _SharedTriples(base, files.get("turtle"), jsonld)
+    kinds: Counter[str] = Counter()
+    described: set[str] = set()
+    refs: dict[str, tuple[str, str | None]] = {}
+    used: set[str] = set()
+    try:
+        for done, result in enumerate(results, start=1):
+            if progress is not None:
+                progress(done, total)
+            if result.error is not None:
+                report.failed.append(result.error)
+                continue
+            if result.cache_key is not None:
+                used.add(result.cache_key)
+            report.cached += result.cached
+            kinds[result.kind] += 1
+            described.add(result.title.casefold())
+            for fmt in ("nquads", "trig", "turtle"):
+                if fmt in files:
+                    files[fmt].write(result.blocks[fmt])
+            if jsonld is not None:
+                jsonld.write(result.blocks["jsonld"])
+            shared.add(result.blocks["shared"])
+            report.quads += result.quads
+            report.triples += result.own_triples
+            report.examples += result.examples
+            if result.warnings:
+                report.warnings += len(result.warnings)
+                report.page_warnings[result.title] = result.warnings
+            for key, spelling, cls in result.references:
+                old = refs.get(key)
+                refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
+        wanted = wanted_quads(described, refs, iris)
+        if wanted:
+            if "nquads" in files:
+                files["nquads"].write(canonical(wanted))
+            if "trig" in files:
+                files["trig"].write(trig_block(wanted, prefixes))
+            shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
+                                 format=RdfFormat.N_TRIPLES))
+            report.quads += len(wanted)
+            report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
+                                      and q.object == tk.WantedPage)
+        shared.flush()
+        report.triples += shared.count
+        if jsonld is not None:
+            jsonld.close()
+        for f in files.values():
+            f.flush()
+            os.fsync(f.fileno())
+    finally:
+        for f in files.values():
+            f.close()
+    report.pages = sum(kinds.values())
+    report.kinds = dict(sorted(kinds.items()))
+    return used

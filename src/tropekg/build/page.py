@@ -1,0 +1,160 @@
+"""One page through the build: a page file in, its serialised blocks out.
+
+A page is read, parsed, mapped and serialised by pyoxigraph: its named graph as canonical N-Quads
+and TriG, and for the merged graph a Turtle block and compact JSON-LD nodes of the triples only
+this page can state. The triples other pages may state too (the type of a linked page, a shortcut
+or inverse relation) come back as N-Triples lines for the main process to deduplicate. Never
+raises for a bad page: the result carries the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
+
+from tropekg.build.discover import SourceFile
+from tropekg.markup.parse import parse_bytes
+from tropekg.rdf.iris import IriScheme
+from tropekg.rdf.jsonld import jsonld_nodes
+from tropekg.rdf.mapping import Provenance, page_quads, referenced, tk
+from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.readers import PageError, reader_named
+from tropekg.titles import parse_title
+
+FORMATS = ("nquads", "trig", "turtle", "jsonld")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What decides a page's output besides its bytes: handed to every worker when it starts."""
+
+    iris: IriScheme
+    formats: tuple[str, ...] = FORMATS
+    cache_dir: Path | None = None
+    # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
+    # depend on how the linked pages are spelt
+    spellings_digest: str = field(default="", compare=False)
+
+    @classmethod
+    def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
+                  cache_dir: Path | None = None) -> BuildConfig:
+        text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
+        return cls(IriScheme(base, spellings), formats, cache_dir,
+                   hashlib.sha256(text.encode()).hexdigest())
+
+    @property
+    def base(self) -> str:
+        return self.iris.base
+
+
+@dataclass(slots=True)
+class PageResult:
+    title: str
+    kind: str | None = None
+    # serialised page: nquads (canonical), trig, turtle and jsonld (merged-graph triples only this
+    # page states; jsonld as node objects joined by ",\n"), shared (N-Triples lines others may state)
+    blocks: dict[str, bytes] = field(default_factory=dict)
+    quads: int = 0
+    own_triples: int = 0
+    examples: int = 0
+    warnings: list[dict] = field(default_factory=list)
+    references: list[tuple[str, str, str | None]] = field(default_factory=list)
+    error: dict | None = None
+    cached: bool = False
+    cache_key: str | None = None
+
+
+def canonical(quads: list[Quad]) -> bytes:
+    """Canonical N-Quads of one graph: one quad a line, lines sorted."""
+    text = serialize(quads, format=RdfFormat.N_QUADS)
+    lines = text.split(b"\n")
+    lines = sorted(line for line in lines if line)
+    return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _without_prefixes(text: bytes) -> bytes:
+    """A Turtle/TriG block without its prefix lines (written once at the top of the file)."""
+    return b"\n".join(ln for ln in text.split(b"\n") if ln and not ln.startswith(b"@prefix")) + b"\n"
+
+
+def trig_block(quads: list[Quad], prefixes: dict[str, str]) -> bytes:
+    return _without_prefixes(serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes))
+
+
+def turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
+    if not triples:
+        return b""
+    return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
+
+
+# Predicates another page may state about this page's resource too (its type when it links here,
+# the inverse of a relation it states, a shortcut from a work page).
+_SHARED_PREDICATES = frozenset(
+    p.value for p in (RDF_TYPE, tk.subTropeOf, tk.superTropeOf, tk.exemplifiedBy, tk.avertedIn)
+)
+
+
+def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
+    """Triples only this page can state, and those other pages may state as well."""
+    own: list[Triple] = []
+    shared: list[Triple] = []
+    for q in quads:
+        t = Triple(q.subject, q.predicate, q.object)
+        s = q.subject
+        if s == page_subject:
+            (shared if q.predicate.value in _SHARED_PREDICATES else own).append(t)
+        elif s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(page_subject.value + "/")):
+            own.append(t)  # the page graph's provenance and the page's own examples
+        else:
+            shared.append(t)
+    return own, shared
+
+
+def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
+    prefixes = prefixes_for(config.base)
+    blocks = result.blocks
+    blocks["nquads"] = canonical(quads)
+    if "trig" in config.formats:
+        blocks["trig"] = trig_block(quads, prefixes)
+    own, shared = _split(quads, page_subject)
+    result.own_triples = len(own)
+    if "turtle" in config.formats:
+        blocks["turtle"] = turtle_block(own, prefixes)
+    if "jsonld" in config.formats:
+        blocks["jsonld"] = b",\n".join(jsonld_nodes(own, config.base))
+    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+
+
+def page_bytes(src: SourceFile) -> bytes:
+    """A page's bytes as its reader gives them (decompressed, a web archive's record body); a
+    :class:`PageError` naming the file."""
+    return reader_named(src.reader).read(src.path, src.offset)
+
+
+def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
+    """Parse, map and serialise one page's bytes. Never raises for a bad page or a mapping bug:
+    the result carries the error."""
+    result = PageResult(title=str(src.title))
+    try:
+        page = parse_bytes(data, src.where, src.title, path=src.path, reader=reader_named(src.reader),
+                           form=src.form)
+        page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
+        prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
+        quads = page_quads(page, prov, config.iris)
+        _serialise(result, quads, config.iris.resource(page.title), config)
+    except PageError as e:
+        result.error = {"path": src.where, "line": e.line, "reason": e.message}
+        return result
+    except Exception as e:  # noqa: BLE001 - a bug in tropekg, not a bad page: record it, build the rest
+        result.error = {"path": src.where, "line": None,
+                        "reason": f"tropekg could not map this page (please report): {type(e).__name__}: {e}"}
+        return result
+    result.kind = page.kind
+    result.quads = len(quads)
+    result.examples = len(page.examples)
+    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
+    result.references = [(t.key, str(t), cls) for t, cls in referenced(page)]
+    return result

@@ -1,0 +1,609 @@
+"""The page model from the page tree: what a reader would say the page states.
+
+In: the tree of :mod:`tropekg.markup.tree` and the page's title. Out: a :class:`tropekg.model.Page` with the
+page's kind, description, quote, the relations its prose states, its examples (work, medium, mode,
+spoiler, mentions, nesting, line) and the pages an index lists. Phrases that state relations and modes
+come from the data tables ``data/relations.tsv`` and ``data/modes.tsv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+
+from tropekg.markup import tree as N
+from tropekg.model import (
+    CREATOR,
+    INDEX,
+    OTHER,
+    STRAIGHT,
+    TROPE,
+    WORK,
+    Example,
+    Link,
+    Page,
+    Warning,
+)
+from tropekg.titles import CREATOR as ROLE_CREATOR
+from tropekg.titles import TROPE as ROLE_TROPE
+from tropekg.titles import WORK as ROLE_WORK
+from tropekg.titles import Title, spaced
+
+
+def _read_table(name: str) -> list[dict[str, str]]:
+    with open(Path(__file__).with_name("data") / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader((ln for ln in f if not ln.startswith("#")), delimiter="\t"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    relation: str
+    pattern: re.Pattern[str]
+    opening: bool
+
+
+_RELATION_ROWS = _read_table("relations.tsv")
+_PHRASES = tuple(
+    _Phrase(row["relation"], re.compile(row["pattern"], re.IGNORECASE), row["where"] == "opening")
+    for row in _RELATION_ROWS if row["where"] != "list"
+)
+# "Some subtropes denote ...:" followed by bullets: the phrase governs each bullet's leading link.
+_LIST_PHRASES = tuple(
+    (row["relation"], re.compile(row["pattern"], re.IGNORECASE))
+    for row in _RELATION_ROWS if row["where"] == "list"
+)
+# an opening phrase starts a sentence or a parenthesis ("(contrast X)"), or follows and/also/but
+_OPENING_BEFORE = re.compile(r"(?:^|[.!?;:(]\s*|\b(?:and|also|but)\s+)$", re.IGNORECASE)
+
+_MODE_ROWS = _read_table("modes.tsv")
+MODES: tuple[str, ...] = tuple(row["mode"] for row in _MODE_ROWS)
+# A link to one of these pages states a mode ({{averted|Trope}}, [[InvertedTrope inverted]]).
+MODE_PAGES: dict[str, str] = {
+    Title("Main", page).key: row["mode"]
+    for row in _MODE_ROWS for page in row["pages"].split(",") if page
+}
+_KEYWORDS = sorted(
+    ((kw.strip(), row["mode"]) for row in _MODE_ROWS for kw in row["keywords"].split("|") if kw),
+    key=lambda kv: -len(kv[0]),
+)
+_KEYWORD_MODE = {kw.casefold(): mode for kw, mode in _KEYWORDS}
+_KW_ALT = "|".join(re.escape(kw) for kw, _ in _KEYWORDS)
+# "Averted in ...", "Totally and completely averted in ...", "Subverted:", "Played straight ..."
+# Used with .match, at the bullet's start or just after the work's name ("''Film/Foo'': Inverted.").
+_OPENING_MODE = re.compile(
+    r"\W*(?:(?:[a-z]+ly|and|also|but|then|both|very|this\s+is|it'?s|is)\s+)*(" + _KW_ALT + r")\b",
+    re.IGNORECASE,
+)
+# "... in which this trope is inverted regularly", "The trope is played straight"
+_TROPE_IS_MODE = re.compile(
+    r"\b(?:this|the)\s+trope\s+is\s+(?:(?:played|being)\s+)?(" + _KW_ALT + r")\b", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+# Pages whose links state a relation ("A SubTrope of ...") are not themselves related or mentioned.
+_RELATION_WORDS = {Title("Main", p).key for p in (
+    "SubTrope", "SuperTrope", "SisterTrope", "SeeAlso", "CompareAndContrast", "NotToBeConfusedWith",
+    "Trope", "Tropes", "OppositeTropes",
+)}
+
+
+# -- flattening inline content ------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Span:
+    """A link as it sits in a line's visible text."""
+
+    title: Title
+    start: int
+    end: int
+    italic: bool
+    spoiler: bool
+    whole_italic: bool  # the link is all an italic span holds: ''Film/Foo''
+
+
+def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
+    """Visible text of inline nodes, the links in it, and whether a spoiler is among them."""
+    parts: list[str] = []
+    spans: list[_Span] = []
+    state = {"len": 0, "spoiler": False}
+
+    def emit(text: str) -> None:
+        parts.append(text)
+        state["len"] += len(text)
+
+    def visit(node: N.Node, italic: bool, spoiler: bool, sole: bool) -> None:
+        kind = node.kind
+        if kind == N.TEXT or kind == N.ESCAPED or kind == N.URL or kind == N.HANDLE:
+            emit(node.value or "")
+        elif kind == N.LINK:
+            start = state["len"]
+            emit(node.value if node.value is not None else spaced(node.title.name))
+            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
+        elif kind == N.POTHOLE:
+            start = state["len"]
+            for child in node.children:
+                visit(child, italic, spoiler, False)
+            if state["len"] == start:  # [[Target]] with no shown text
+                emit(spaced(node.title.name))
+            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
+        elif kind in (N.COMMENT, N.DIRECTIVE):
+            return
+        elif kind == N.SPOILER:
+            state["spoiler"] = True
+            for child in node.children:
+                visit(child, italic, True, False)
+        elif kind == N.ITALIC:
+            significant = [c for c in node.children if not (c.kind == N.TEXT and not (c.value or "").strip())]
+            only = len(significant) == 1 and significant[0].kind in (N.LINK, N.POTHOLE)
+            for child in node.children:
+                visit(child, True, spoiler, only)
+        elif kind == N.NOTE:
+            emit(" (")
+            for child in node.children:
+                visit(child, italic, spoiler, False)
+            emit(")")
+        else:
+            for child in node.children:
+                visit(child, italic, spoiler, False)
+
+    for n in nodes:
+        visit(n, False, False, False)
+    return "".join(parts), spans, state["spoiler"]
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- modes ----------------------------------------------------------------------------------------
+
+def _mode_of(text: str, spans: list[_Span], subject: _Span | None) -> str | None:
+    """The mode a bullet states, if it states one."""
+    m = _OPENING_MODE.match(text)
+    if m is None and subject is not None and not text[: subject.start].strip():
+        # "''Film/Foo'': Averted." names the work first; the keyword opens what is said of it
+        m = _OPENING_MODE.match(text, subject.end)
+    if m:
+        return _KEYWORD_MODE[m.group(1).casefold()]
+    first_end = _SENTENCE_END.search(text)
+    limit = first_end.start() if first_end else len(text)
+    for span in spans:
+        mode = MODE_PAGES.get(span.title.key)
+        if mode and (span.start < limit or (subject is not None and span.start < subject.start)):
+            return mode
+    m = _TROPE_IS_MODE.search(text)
+    if m:
+        return _KEYWORD_MODE[m.group(1).casefold()]
+    return None
+
+
+def _is_mode_page(title: Title) -> bool:
+    return title.key in MODE_PAGES
+
+
+# -- relations in prose ----------------------------------------------------------------------------
+
+def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
+    """(relation, link) for each link a relation phrase governs in this paragraph: the nearest phrase
+    before the link, if no sentence ends between the two. Sorted positions and bisection keep this
+    linear-logarithmic in the paragraph's size (a paragraph may hold thousands of links)."""
+    found: list[tuple[int, int, str]] = []  # phrase start, phrase end, relation
+    for phrase in _PHRASES:
+        for m in phrase.pattern.finditer(text):
+            # only the few characters before the phrase can make it an opening one
+            if phrase.opening and not _OPENING_BEFORE.search(text, max(0, m.start() - 80), m.start()):
+                continue
+            found.append((m.start(), m.end(), phrase.relation))
+    if not found:
+        return []
+    # "Compare [[X to be sure]]": the phrase's optional "to"/"with" may be the first word of a
+    # link's shown text; the phrase then ends where that link starts, and governs it.
+    starts = [s.start for s in spans]
+    for k, (start, end, relation) in enumerate(found):
+        i = bisect_right(starts, start)
+        if i < len(spans) and spans[i].start < end < spans[i].end:
+            found[k] = (start, spans[i].start, relation)
+    found.sort(key=lambda f: (f[1], f[0]))
+    phrase_ends = [end for _, end, _ in found]
+    nearest: list[tuple[int, int, str]] = []  # of the phrases ending by found[i]'s end, the last to start
+    for f in found:
+        nearest.append(f if not nearest or f[0] >= nearest[-1][0] else nearest[-1])
+    sentence_ends = [e.end() for e in _SENTENCE_END.finditer(text)]
+    out: list[tuple[str, _Span]] = []
+    for k, span in enumerate(spans):
+        if span.title.role != ROLE_TROPE or span.title.key in _RELATION_WORDS:
+            continue
+        i = bisect_right(phrase_ends, span.start + 1) - 1
+        if i < 0:
+            continue
+        _, end, relation = nearest[i]
+        j = bisect_left(sentence_ends, end)
+        if j < len(sentence_ends) and sentence_ends[j] <= span.start:
+            continue  # the phrase's sentence ended before the link
+        previous = spans[k - 1] if k else None
+        if (previous is not None and previous.end > end
+                and not _LIST_JOINER.match(text, previous.end, span.start)
+                and not _LIST_COMMA.search(text, max(previous.end, span.start - 40), span.start)):
+            # "See also X, when ... despite [[Y a total willingness]], and Z": the phrase governs
+            # the links it lists, not one that prose between them names in passing
+            continue
+        out.append((relation, span))
+    return out
+
+
+# What comes before the next item of a list after some words on the last one: ", and Z"
+_LIST_COMMA = re.compile(r"[,;]\s*(?:(?:and|or|plus|as\s+well\s+as)\s+)?\Z", re.IGNORECASE)
+# What sits between two links of one list: commas, "and", "or", "as well as" ...
+_LIST_JOINER = re.compile(
+    r"[\s,;/&]*(?:(?:and|or|nor|plus|also|even|as\s+well\s+as|and/or)\b[\s,;]*)*\Z", re.IGNORECASE
+)
+
+
+# -- the page -----------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Line:
+    node: N.Node
+    folder: str | None
+    in_index: bool
+
+
+def _lines(root: N.Node) -> list[_Line]:
+    out: list[_Line] = []
+
+    def visit(block: N.Node, folder: str | None, in_index: bool) -> None:
+        for child in block.children:
+            if child.kind == N.FOLDER:
+                visit(child, child.value, in_index)
+            elif child.kind == N.INDEX:
+                visit(child, folder, True)
+            elif child.kind == N.FOLDER_TITLE:
+                continue
+            else:
+                out.append(_Line(child, folder, in_index))
+
+    visit(root, None, False)
+    return out
+
+
+def _kind(title: Title, lines: list[_Line], body: list[_Line]) -> str:
+    role = title.role
+    if role == ROLE_WORK:
+        return WORK
+    if role == ROLE_CREATOR:
+        return CREATOR
+    if role != ROLE_TROPE:
+        return OTHER
+    has_index = any(line.in_index for line in lines)
+    bullets_outside = any(line.node.kind == N.BULLET and not line.in_index for line in lines)
+    if has_index and not bullets_outside:
+        return INDEX
+    if title.name.endswith("Index") and not any(ln.folder for ln in lines):
+        return INDEX
+    if _lists_pages(body):
+        return INDEX
+    return TROPE
+
+
+def _lists_pages(body: list[_Line]) -> bool:
+    """An index page written as a plain list: its top-level bullets (two or more, maybe grouped under
+    ``!`` headers) are each just a link to a trope or index page, and no bullet names a work. A trope
+    page's examples name works, and an italicised link is a work's title (''DeathMerchant'')."""
+    top = [ln.node for ln in body if ln.node.kind == N.BULLET and ln.node.depth == 1]
+    if len(top) < 2 or not all(_lone_trope_link(node) for node in top):
+        return False
+    for ln in body:
+        if ln.node.kind == N.BULLET and any(
+            n.title.role == ROLE_WORK for n in ln.node.walk() if n.kind in (N.LINK, N.POTHOLE)
+        ):
+            return False
+    return True
+
+
+def _lone_trope_link(bullet: N.Node) -> bool:
+    """A bullet holding one link to a ``Main/`` page and nothing else a reader sees (bold allowed)."""
+    nodes = bullet.children
+    while True:
+        significant = [n for n in nodes if not (
+            n.kind in (N.COMMENT, N.DIRECTIVE) or (n.kind == N.TEXT and not (n.value or "").strip())
+        )]
+        if len(significant) != 1:
+            return False
+        only = significant[0]
+        if only.kind == N.BOLD:
+            nodes = only.children
+            continue
+        return only.kind in (N.LINK, N.POTHOLE) and only.title.role == ROLE_TROPE
+
+
+def _is_quote_line(node: N.Node) -> bool:
+    return node.kind == N.INDENT
+
+
+def _only_containers(node: N.Node) -> bool:
+    """Lines holding only a [[quoteright:...]]/[[caption...]] image block, a comment or a directive."""
+    return all(
+        c.kind in (N.CONTAINER, N.COMMENT, N.DIRECTIVE)
+        or (c.kind == N.TEXT and not (c.value or "").strip())
+        for c in node.children
+    )
+
+
+def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page:
+    """The page model of one parsed page."""
+    lines = _lines(root)
+    # Where the examples start: the first folder or header when the page has one, else the first
+    # bullet. Bullets before that point belong to the description.
+    # On a work page, a header that announces the examples ("This series provides examples of:",
+    # "Tropes:") starts them even when other sections come first (the books, stories in folders).
+    # (A creator page's examples are its works: they start at its first header, as before.)
+    has_sections = any(ln.folder is not None or ln.node.kind == N.HEADER for ln in lines)
+    body_start = len(lines)
+    is_work = title.role == ROLE_WORK
+    for i, ln in enumerate(lines):
+        if ln.in_index or not is_work:
+            continue
+        if ln.node.kind == N.HEADER and _EXAMPLES_HEADER.search(N.plain_text(ln.node.children)):
+            body_start = i
+            break
+    else:
+        for i, ln in enumerate(lines):
+            if ln.in_index:
+                continue
+            if ln.folder is not None or ln.node.kind == N.HEADER or (
+                not has_sections and ln.node.kind == N.BULLET
+            ):
+                body_start = i
+                break
+    body = lines[body_start:]
+
+    page = Page(title=title, kind=_kind(title, lines, body))
+    page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
+    for node in root.walk():
+        if node.kind == N.LINK:
+            page.links.append(Link(node.title, node.value, node.line))
+        elif node.kind == N.POTHOLE:
+            label = _clean(N.plain_text(node.children)) or None
+            page.links.append(Link(node.title, label, node.line))
+
+    _read_head(page, lines[:body_start])
+    if page.kind == TROPE:
+        _trope_examples(page, body)
+    elif page.kind == WORK:
+        _work_examples(page, body)
+    elif page.kind == CREATOR:
+        for ln in body:
+            if ln.node.kind == N.BULLET:
+                _, spans, _ = _flatten(ln.node.children)
+                works = [s for s in spans if s.title.role == ROLE_WORK]
+                if works:
+                    page.works.append(works[0].title)
+    if page.kind == INDEX:
+        listed = [ln for ln in lines if ln.in_index] or [ln for ln in body if ln.node.kind == N.BULLET]
+        for ln in listed:
+            for node in ln.node.walk():
+                if node.kind in (N.LINK, N.POTHOLE) and node.title != title:
+                    page.lists.append(node.title)
+    # Lists are gathered with repeats and made unique once: a membership test per link would make
+    # a page with many distinct links quadratic.
+    for relation, titles in page.relations.items():
+        page.relations[relation] = _unique(titles)
+    page.mentions = _unique(page.mentions)
+    page.lists = _unique(page.lists)
+    page.creators = _unique(page.creators)
+    page.works = _unique(page.works)
+    return page
+
+
+_EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
+
+
+def _unique(titles: list[Title]) -> list[Title]:
+    """Each title once, where it first appears (titles hash case-insensitively)."""
+    return list(dict.fromkeys(titles))
+
+
+def _read_head(page: Page, head: list[_Line]) -> None:
+    """Quote, attribution, description, relations and mentions from the lines before the examples."""
+    paragraphs: list[str] = []
+    quote_lines: list[str] = []
+    list_relation: str | None = None  # what the paragraph introducing the bullets below says they are
+    for ln in head:
+        node = ln.node
+        if ln.in_index or node.kind in (N.RULE, N.COMMENT_LINE) or _only_containers(node):
+            continue
+        text, spans, _ = _flatten(node.children)
+        if node.kind != N.BULLET:
+            list_relation = _list_relation(text)
+        if node.kind == N.INDENT and not paragraphs:
+            if node.depth == 1 and page.quote_attribution is None:
+                quote_lines.append(_clean(text))
+            elif quote_lines and page.quote_attribution is None:
+                # "-- Name" in markup, rendered "\u2014 Name" in HTML
+                page.quote_attribution = _clean(text.lstrip().lstrip("-\u2013\u2014").strip())
+                for span in spans:
+                    if span.title.role == ROLE_WORK:
+                        page.quote_source = span.title
+                        break
+            continue
+        clean = _clean(text)
+        if not clean:
+            continue
+        paragraphs.append(clean)
+        governed = _relations_in(text, spans)
+        if node.kind == N.BULLET and list_relation is not None and spans:
+            lead = spans[0]
+            if (not text[: lead.start].strip() and lead.title.role == ROLE_TROPE
+                    and lead.title.key not in _RELATION_WORDS and all(s is not lead for _, s in governed)):
+                governed.insert(0, (list_relation, lead))
+        governed_ids = {id(span) for _, span in governed}
+        for relation, span in governed:
+            if span.title != page.title:
+                page.relations[relation].append(span.title)
+        for span in spans:
+            if id(span) in governed_ids or span.title == page.title:
+                continue
+            if span.title.key in _RELATION_WORDS:
+                continue
+            page.mentions.append(span.title)
+            if page.kind == WORK and span.title.role == ROLE_CREATOR:
+                page.creators.append(span.title)
+    related = {t for titles in page.relations.values() for t in titles}
+    page.mentions = [t for t in page.mentions if t not in related]
+    if quote_lines:
+        page.quote = " ".join(quote_lines)
+    page.description = "\n\n".join(paragraphs)
+
+
+def _list_relation(text: str) -> str | None:
+    """The relation a paragraph ending in a colon gives the bullets after it ("Some subtropes
+    denote ...:"): the last list phrase in it, if any."""
+    text = text.rstrip()
+    if not text.endswith(":"):
+        return None
+    found: tuple[int, str] | None = None
+    for relation, pattern in _LIST_PHRASES:
+        for m in pattern.finditer(text):
+            if found is None or m.start() > found[0]:
+                found = (m.start(), relation)
+    return found[1] if found else None
+
+
+def _bullets(body: list[_Line]):
+    """(line, parent bullet) for each bullet, parents found from depths."""
+    stack: list[tuple[int, object]] = []
+    for ln in body:
+        node = ln.node
+        if node.kind != N.BULLET:
+            if node.kind == N.HEADER:
+                stack.clear()
+            continue
+        while stack and stack[-1][0] >= node.depth:
+            stack.pop()
+        yield ln, (stack[-1][1] if stack else None), stack
+        # the caller pushes its example so that children find it
+
+
+def _trope_examples(page: Page, body: list[_Line]) -> None:
+    for ln, parent, stack in _bullets(body):
+        node = ln.node
+        text, spans, spoiler = _flatten(node.children)
+        subject = _subject_work(text, spans, top_level=parent is None)
+        work = subject.title if subject is not None else (parent.work if parent else None)
+        if work is None:
+            page.warnings.append(Warning(node.line, "example names no work"))
+        mode = _mode_of(text, spans, subject)
+        ex = Example(
+            trope=page.title, work=work, mode=mode or STRAIGHT, mode_stated=mode is not None,
+            depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
+            line=node.line, spoiler=spoiler,
+            mentions=_mentions(spans, exclude={page.title, work}), text=_clean(text), column=node.column,
+        )
+        page.examples.append(ex)
+        stack.append((node.depth, ex))
+
+
+def _subject_work(text: str, spans: list[_Span], top_level: bool) -> _Span | None:
+    """The work a bullet is about: the first link to a work page, preferring an italicised title.
+    A top-level bullet whose only candidate is an italicised page outside the media namespaces
+    (old pages wrote ''DeathMerchant'') or that the prose calls a work ("an issue of {{Superman}}")
+    is about that page."""
+    works = [s for s in spans if s.title.role == ROLE_WORK]
+    for s in works:
+        if s.italic and not s.spoiler:
+            return s
+    for s in works:
+        if not s.spoiler:
+            return s
+    if works:
+        return works[0]
+    if top_level:
+        for s in spans:
+            if s.spoiler or s.title.role != ROLE_TROPE or _is_mode_page(s.title):
+                continue
+            if s.whole_italic or _NAMED_AS_WORK.search(text, max(0, s.start - 40), s.start):
+                return s
+    return None
+
+
+# "an issue of X", "the first episode of X": words that make the link after them a work's name.
+_NAMED_AS_WORK = re.compile(
+    r"\b(?:issue|episode|volume|chapter|season|installment|novel|film|movie|game|comic|strip)s?"
+    r"\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _mentions(spans: list[_Span], exclude: set) -> list[Title]:
+    return _unique([
+        s.title for s in spans
+        if not (s.title in exclude or _is_mode_page(s.title) or s.title.key in _RELATION_WORDS)
+    ])
+
+
+_TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")
+
+
+def _entry_trope(node: N.Node) -> tuple[N.Node | None, int]:
+    """The trope a work-page bullet names (``* TropeName: text``) and where its text begins."""
+    children = node.children
+    i = 0
+    while i < len(children) and children[i].kind == N.TEXT and not (children[i].value or "").strip():
+        i += 1
+    if i >= len(children):
+        return None, 0
+    first = children[i]
+    link = None
+    if first.kind in (N.LINK, N.POTHOLE):
+        link = first
+    elif first.kind in (N.ITALIC, N.BOLD):
+        inner = [c for c in first.children if not (c.kind == N.TEXT and not (c.value or "").strip())]
+        if inner and inner[0].kind in (N.LINK, N.POTHOLE):
+            link = inner[0]
+            # a colon may sit inside the italics: ''TropeName:''
+            rest = inner[1:]
+            if rest and rest[0].kind == N.TEXT and _TROPE_ENTRY_TAIL.match(rest[0].value or ""):
+                return link, i + 1
+    if link is None or link.title.role != ROLE_TROPE:
+        return None, 0
+    after = children[i + 1] if i + 1 < len(children) else None
+    if after is not None and after.kind == N.TEXT and _TROPE_ENTRY_TAIL.match(after.value or ""):
+        return link, i + 1
+    return None, 0
+
+
+def _is_subpage_link(work: Title, node: N.Node) -> bool:
+    """A bullet that only links to one of the work's own sub-pages (``TheDresdenFiles/TropesAToM``,
+    where a long trope list is split off): not an example, and not a mistake either."""
+    _, spans, _ = _flatten(node.children)
+    return len(spans) == 1 and spans[0].title.namespace.casefold() == work.name.casefold()
+
+
+def _work_examples(page: Page, body: list[_Line]) -> None:
+    for ln, parent, stack in _bullets(body):
+        node = ln.node
+        trope_node, rest_at = (None, 0) if parent is not None else _entry_trope(node)
+        if trope_node is not None:
+            trope = trope_node.title
+            text, spans, spoiler = _flatten(node.children[rest_at:])
+            text = re.sub(r"^\s*[:\-\u2013\u2014]\s*", "", text)
+        else:
+            trope = parent.trope if parent is not None else None
+            text, spans, spoiler = _flatten(node.children)
+        if trope is None:
+            if not _is_subpage_link(page.title, node):
+                page.warnings.append(Warning(node.line, "bullet names no trope (expected '* TropeName: text')"))
+            stack.append((node.depth, None))
+            continue
+        mode = _mode_of(text, spans, None)
+        ex = Example(
+            trope=trope, work=page.title, mode=mode or STRAIGHT, mode_stated=mode is not None,
+            depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
+            line=node.line, spoiler=spoiler, mentions=_mentions(spans, exclude={page.title, trope}),
+            text=_clean(text), column=node.column,
+        )
+        page.examples.append(ex)
+        stack.append((node.depth, ex))

@@ -1,0 +1,368 @@
+"""Stage two of parsing: the token stream in, a tree of nodes out.
+
+Blocks (folders, index lists) hold line nodes (paragraph, bullet, header, indent, rule); line nodes hold
+inline nodes (text, links, potholes, spoilers, notes, formatting). Every node keeps its source line.
+Broken markup never raises: an unclosed construct is closed where it must be (inline ones at the end of
+their line, blocks at the end of the page) and a warning with the line number says so; openers nested
+deeper than :data:`MAX_NESTING` are ignored, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tropekg.markup import tokens as T
+from tropekg.titles import Title
+
+# Node kinds.
+DOCUMENT = "document"
+FOLDER = "folder"          # value: the folder title as shown; children: its title, then line nodes
+FOLDER_TITLE = "folder-title"
+INDEX = "index"            # [[index]] ... [[/index]]
+PARAGRAPH = "paragraph"
+BULLET = "bullet"          # depth
+HEADER = "header"          # depth = level
+INDENT = "indent"          # -> quote lines (depth 1) and --> attribution lines (depth 2+)
+RULE = "rule"
+COMMENT_LINE = "comment-line"
+TEXT = "text"
+LINK = "link"              # title; value = shown text or None
+POTHOLE = "pothole"        # title; children = shown text
+EXTERNAL = "external"      # value = URL; children = shown text
+SPOILER = "spoiler"
+NOTE = "note"              # value = label for labelnotes
+ITALIC = "italic"
+BOLD = "bold"
+MONO = "mono"
+STRIKE = "strike"
+ESCAPED = "escaped"
+HANDLE = "handle"
+URL = "url"
+COMMENT = "comment"
+DIRECTIVE = "directive"    # a lowercase directive such as [[foldercontrol]] or [[noreallife]]
+CONTAINER = "container"    # [[name: ...]] for any other name (quoteright, caption-width-right, AC, ...)
+
+_FORMATTING = {T.ITALIC: ITALIC, T.BOLD: BOLD, T.MONO: MONO}
+_BRACKETED = {POTHOLE, EXTERNAL, SPOILER, STRIKE, CONTAINER, FOLDER_TITLE, "labelnote-title"}
+_LINE_KINDS = {T.BULLET: BULLET, T.HEADER: HEADER, T.INDENT: INDENT}
+# Real pages nest a handful of constructs. The cap keeps the tree, and every recursive walk over it,
+# shallow on pathological input such as 100,000 unclosed "[[Foo " or "[[index]]" on one page.
+MAX_NESTING = 100
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    kind: str
+    line: int
+    children: list[Node] = field(default_factory=list)
+    value: str | None = None
+    title: Title | None = None
+    depth: int = 0
+    # where on its line the node starts (1-based), when the source packs many nodes on one line:
+    # a rendered HTML page often holds a whole list on one line; markup lines need no column
+    column: int | None = None
+
+    def walk(self) -> Iterator[Node]:
+        """This node and all below it, in document order."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if node.children:
+                stack.extend(reversed(node.children))
+
+    def __repr__(self) -> str:
+        bits = [self.kind, f"@{self.line}"]
+        if self.title is not None:
+            bits.append(str(self.title))
+        if self.value is not None:
+            bits.append(repr(self.value))
+        return f"<{' '.join(bits)}>"
+
+
+@dataclass(slots=True)
+class Warning_:
+    line: int
+    message: str
+
+
+def plain_text(nodes: list[Node]) -> str:
+    """The text a reader sees, markup removed; comments and directives dropped."""
+    parts: list[str] = []
+    _plain(nodes, parts)
+    return "".join(parts)
+
+
+def _plain(nodes: list[Node], parts: list[str]) -> None:
+    for node in nodes:
+        kind = node.kind
+        if kind == TEXT or kind == ESCAPED or kind == URL:
+            parts.append(node.value or "")
+        elif kind == LINK:
+            parts.append(node.value if node.value is not None else node.title.name)
+        elif kind == HANDLE:
+            parts.append(node.value or "")
+        elif kind in (COMMENT, DIRECTIVE):
+            continue
+        elif kind == NOTE:
+            parts.append(" (")
+            _plain(node.children, parts)
+            parts.append(")")
+        else:
+            _plain(node.children, parts)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.root = Node(DOCUMENT, 1)
+        self.blocks: list[Node] = [self.root]     # open block containers
+        self.inline: list[Node] = []              # open inline containers, line node first
+        self.warnings: list[Warning_] = []
+        self.too_deep_line = 0                    # the line last warned about nesting past the cap
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Warning_(line, message))
+
+    # -- lines -----------------------------------------------------------------------------
+    def start_line(self, kind: str, line: int, depth: int = 0, value: str | None = None) -> None:
+        node = Node(kind, line, depth=depth, value=value)
+        self.blocks[-1].children.append(node)
+        self.inline = [node]
+
+    def ensure_line(self, line: int) -> None:
+        if not self.inline:
+            self.start_line(PARAGRAPH, line)
+
+    def end_line(self, line: int) -> None:
+        while len(self.inline) > 1:
+            node = self.inline.pop()
+            self.warn(node.line, f"unclosed {_describe(node)} at the end of line {line}")
+            if node.kind in (FOLDER_TITLE, "labelnote-title"):
+                self._finish_title(node)
+        if self.inline:
+            line_node = self.inline[0]
+            if not line_node.children and line_node.kind == PARAGRAPH:
+                self.blocks[-1].children.remove(line_node)
+        self.inline = []
+
+    # -- inline ----------------------------------------------------------------------------
+    def add(self, node: Node) -> None:
+        self.ensure_line(node.line)
+        self.inline[-1].children.append(node)
+
+    def link(self, tok: T.Token) -> None:
+        """A bare link, or its shown text inside a [[pothole ...]]: a link's text holds no other link."""
+        if any(node.kind in (POTHOLE, EXTERNAL) for node in self.inline):
+            self.add(Node(TEXT, tok.line, value=tok.label if tok.label is not None else tok.value))
+        else:
+            self.add(Node(LINK, tok.line, value=tok.label, title=tok.title))
+
+    def push(self, node: Node) -> None:
+        if len(self.inline) > MAX_NESTING:
+            self.too_deep(node.line, _opener(node))
+            return
+        self.add(node)
+        self.inline.append(node)
+
+    def too_deep(self, line: int, what: str) -> None:
+        """Past the nesting cap an opener is ignored; one warning per line says so."""
+        if self.too_deep_line != line:
+            self.too_deep_line = line
+            self.warn(line, f"markup nested more than {MAX_NESTING} deep; ignoring {what} and "
+                            f"further openers on line {line}")
+
+    def toggle(self, kind: str, line: int) -> None:
+        """''italic'', '''bold''' and @@mono@@: close the innermost open one of this kind, or open."""
+        for i in range(len(self.inline) - 1, 0, -1):
+            node = self.inline[i]
+            if node.kind == kind:
+                for inner in self.inline[i + 1 :]:
+                    self.warn(inner.line, f"unclosed {_describe(inner)} closed by {kind} on line {line}")
+                del self.inline[i:]
+                return
+            if node.kind in _BRACKETED or node.kind == NOTE:
+                break  # formatting does not close across a bracket
+        self.push(Node(kind, line))
+
+    def toggle_bold_italic(self, line: int) -> None:
+        """''''' closes the innermost of the two first, so '''''x''''' nests properly."""
+        if len(self.inline) > 1 and self.inline[-1].kind == ITALIC:
+            self.toggle(ITALIC, line)
+            self.toggle(BOLD, line)
+        else:
+            self.toggle(BOLD, line)
+            self.toggle(ITALIC, line)
+
+    def close_bracket(self, line: int) -> None:
+        for i in range(len(self.inline) - 1, 0, -1):
+            node = self.inline[i]
+            if node.kind in _BRACKETED:
+                for inner in self.inline[i + 1 :]:
+                    self.warn(inner.line, f"unclosed {_describe(inner)} closed by ]] on line {line}")
+                del self.inline[i:]
+                if node.kind in (FOLDER_TITLE, "labelnote-title"):
+                    self._finish_title(node)
+                return
+        self.add(Node(TEXT, line, value="]]"))
+        self.warn(line, "stray ]] with no [[ open")
+
+    def _finish_title(self, node: Node) -> None:
+        """A [[folder:Title]] or [[labelnote:Label]] just closed: open what it titles."""
+        line_node = self.inline[0] if self.inline else None
+        parent = self.inline[-1] if self.inline else None
+        if parent is not None and node in parent.children:
+            parent.children.remove(node)
+        if node.kind == "labelnote-title":
+            self.push(Node(NOTE, node.line, value=plain_text(node.children).strip()))
+            return
+        if (line_node is not None and line_node.kind == PARAGRAPH and not line_node.children
+                and line_node in self.blocks[-1].children):
+            self.blocks[-1].children.remove(line_node)
+        self.close_folder(node.line, implicit=True)
+        folder = Node(FOLDER, node.line, value=plain_text(node.children).strip())
+        # the title's own nodes stay in the tree (its links are links) as the folder's first child
+        folder.children.append(Node(FOLDER_TITLE, node.line, children=node.children))
+        self.blocks[-1].children.append(folder)
+        self.blocks.append(folder)
+        self.inline = []
+
+    # -- blocks ----------------------------------------------------------------------------
+    def close_folder(self, line: int, implicit: bool = False) -> None:
+        """Close the open folder: explicitly with [[/folder]], implicitly when the next one opens
+        (TV Tropes pages often omit [[/folder]] between folders)."""
+        for i in range(len(self.blocks) - 1, 0, -1):
+            if self.blocks[i].kind == FOLDER:
+                if implicit:
+                    self.warn(self.blocks[i].line,
+                              f"folder opened on line {self.blocks[i].line} is not closed before "
+                              f"the next folder on line {line}")
+                del self.blocks[i:]
+                return
+        if not implicit:
+            self.warn(line, "stray [[/folder]] with no folder open")
+
+    def directive(self, tok: T.Token) -> None:
+        name = tok.value
+        line = tok.line
+        if name == "index":
+            self.end_line(line)
+            if len(self.blocks) > MAX_NESTING:
+                self.too_deep(line, "[[index]]")
+                return
+            node = Node(INDEX, line)
+            self.blocks[-1].children.append(node)
+            self.blocks.append(node)
+        elif name == "/index":
+            self.end_line(line)  # text after the closer is outside the block
+            for i in range(len(self.blocks) - 1, 0, -1):
+                if self.blocks[i].kind == INDEX:
+                    del self.blocks[i:]
+                    break
+            else:
+                self.warn(line, "stray [[/index]] with no index open")
+        elif name == "/folder":
+            self.end_line(line)
+            self.close_folder(line)
+        elif name == "note":
+            self.push(Node(NOTE, line))
+        elif name in ("/note", "/labelnote"):
+            for i in range(len(self.inline) - 1, 0, -1):
+                if self.inline[i].kind == NOTE:
+                    del self.inline[i:]
+                    return
+            self.warn(line, f"stray [[{name}]] with no note open")
+        elif name.startswith("/"):
+            for i in range(len(self.inline) - 1, 0, -1):
+                if self.inline[i].kind == CONTAINER and self.inline[i].value == name[1:]:
+                    del self.inline[i:]
+                    return
+            self.add(Node(DIRECTIVE, line, value=name))
+        else:
+            self.add(Node(DIRECTIVE, line, value=name))
+
+    def open(self, tok: T.Token) -> None:
+        name = tok.value
+        if name == "spoiler":
+            self.push(Node(SPOILER, tok.line))
+        elif name == "strike":
+            self.push(Node(STRIKE, tok.line))
+        elif name == "folder":
+            self.push(Node(FOLDER_TITLE, tok.line))
+        elif name == "labelnote":
+            self.push(Node("labelnote-title", tok.line))
+        else:
+            self.push(Node(CONTAINER, tok.line, value=name))
+
+    def finish(self, last_line: int) -> Node:
+        self.end_line(last_line)
+        for block in self.blocks[1:]:
+            self.warn(block.line, f"{block.kind} opened on line {block.line} is never closed")
+        self.blocks = [self.root]
+        return self.root
+
+
+_OPENER_NAMES = {
+    POTHOLE: "[[ link", EXTERNAL: "[[ external link", SPOILER: "[[spoiler:", STRIKE: "[[strike:",
+    ITALIC: "'' italics", BOLD: "''' bold", MONO: "@@ monospace", NOTE: "[[note]]",
+    FOLDER_TITLE: "[[folder:", "labelnote-title": "[[labelnote:",
+}
+
+
+def _opener(node: Node) -> str:
+    if node.kind == CONTAINER:
+        return f"[[{node.value}:"
+    return _OPENER_NAMES.get(node.kind, node.kind)
+
+
+def _describe(node: Node) -> str:
+    return f"{_opener(node)} opened on line {node.line}"
+
+
+def build_tree(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
+    """The page tree and the warnings about broken markup met on the way."""
+    b = _Builder()
+    line = 1
+    for tok in tokens:
+        kind = tok.kind
+        line = tok.line
+        if kind == T.TEXT:
+            b.add(Node(TEXT, line, value=tok.value))
+        elif kind == T.LINK:
+            b.link(tok)
+        elif kind == T.EOL:
+            b.end_line(line)
+        elif kind in _FORMATTING:
+            b.toggle(_FORMATTING[kind], line)
+        elif kind == T.BOLD_ITALIC:
+            b.toggle_bold_italic(line)
+        elif kind == T.POTHOLE:
+            b.push(Node(POTHOLE, line, title=tok.title, value=tok.value))
+        elif kind == T.CLOSE:
+            b.close_bracket(line)
+        elif kind in _LINE_KINDS:
+            b.end_line(line)
+            b.start_line(_LINE_KINDS[kind], line, depth=tok.depth)
+        elif kind == T.RULE:
+            b.end_line(line)
+            b.start_line(RULE, line)
+        elif kind == T.OPEN:
+            b.open(tok)
+        elif kind == T.DIRECTIVE:
+            b.directive(tok)
+        elif kind == T.EXTERNAL:
+            b.push(Node(EXTERNAL, line, value=tok.value))
+        elif kind == T.ESCAPED:
+            b.add(Node(ESCAPED, line, value=tok.value))
+        elif kind == T.COMMENT:
+            if not b.inline:
+                b.start_line(COMMENT_LINE, line)
+            b.add(Node(COMMENT, line, value=tok.value))
+        elif kind == T.URL:
+            b.add(Node(URL, line, value=tok.value))
+        elif kind == T.HANDLE:
+            b.add(Node(HANDLE, line, value=tok.value))
+        else:  # pragma: no cover - every token kind is handled above
+            raise AssertionError(f"tree: unhandled token kind {kind!r}")
+    root = b.finish(line)
+    return root, b.warnings

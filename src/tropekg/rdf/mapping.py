@@ -1,0 +1,346 @@
+"""The page model to RDF: one page in, the quads of its named graph out.
+
+Each page becomes its own named graph ``{base}graph/{Namespace}/{PageName}`` holding what the page
+states and the graph's provenance (source path, sha256 of the source, the tvtropes.org URL, the
+tropekg version). Nothing time-dependent goes in, so the same pages give the same quads. The mapping
+is a set of small extractors, one per aspect of a page; :data:`EXTRACTORS` lists which run, and each
+declares the predicates it emits (a test checks every one is declared in the ontology).
+
+Terms come from the closed namespace :class:`tropekg.rdf.vocab.TK` (generated from the ontology), so a
+misspelt term fails at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from tropekg import __version__
+from tropekg.model import CREATOR, INDEX, TROPE, WORK, Example, Page
+from tropekg.rdf.iris import IriScheme
+from tropekg.rdf.namespaces import (
+    FOAF_IS_PRIMARY_TOPIC_OF,
+    FOAF_PRIMARY_TOPIC,
+    PROV_ENTITY,
+    PROV_WAS_DERIVED_FROM,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS_ALT_LABEL,
+    SKOS_DEFINITION,
+    SKOS_IN_SCHEME,
+    SKOS_PREF_LABEL,
+    XSD_BOOLEAN,
+    XSD_INTEGER,
+)
+from tropekg.rdf.vocab import TK
+from tropekg.titles import CREATOR as ROLE_CREATOR
+from tropekg.titles import TROPE as ROLE_TROPE
+from tropekg.titles import USEFULNOTES as ROLE_USEFULNOTES
+from tropekg.titles import WORK as ROLE_WORK
+from tropekg.titles import Title
+
+TRUE = Literal("true", datatype=XSD_BOOLEAN)
+FALSE = Literal("false", datatype=XSD_BOOLEAN)
+
+
+class _Terms:
+    """The ontology's terms as pyoxigraph nodes, looked up once through the closed namespace."""
+
+    def __getattr__(self, name: str) -> NamedNode:
+        node = NamedNode(str(getattr(TK, name)))
+        setattr(self, name, node)
+        return node
+
+
+tk = _Terms()
+
+# Relation keys of the page model -> the property stated, and the inverse stated with it.
+RELATION_PROPERTIES: dict[str, tuple[str, str | None]] = {
+    "subTropeOf": ("subTropeOf", "superTropeOf"),
+    "superTropeOf": ("superTropeOf", "subTropeOf"),
+    "seeAlso": ("seeAlso", None),
+    "compare": ("compareWith", None),
+    "contrast": ("contrastWith", None),
+    "notToBeConfusedWith": ("notToBeConfusedWith", None),
+    "sisterTrope": ("sisterTropeOf", None),
+}
+
+# The class of a page that is linked to, by its namespace's role (a described page's kind decides).
+ROLE_CLASS: dict[str, str] = {
+    ROLE_TROPE: "Trope",
+    ROLE_CREATOR: "Creator",
+    ROLE_USEFULNOTES: "UsefulNotesTopic",
+}
+KIND_CLASS: dict[str, str] = {TROPE: "Trope", CREATOR: "Creator", INDEX: "TropeIndex"}
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a page graph came from; all of it is a function of the source, never of the clock."""
+
+    source_path: str
+    sha256: str
+
+
+@dataclass(slots=True)
+class _Context:
+    page: Page
+    iris: IriScheme
+    subject: NamedNode
+    graph: NamedNode
+    out: list[Quad] = field(default_factory=list)
+    seen: set = field(default_factory=set)
+
+    def add(self, s, p, o) -> None:
+        key = (s, p, o)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.out.append(Quad(s, p, o, self.graph))
+
+    def typed(self, title: Title, cls: str | None) -> NamedNode:
+        """The resource of a linked page, typed from how it was linked."""
+        node = self.iris.resource(title)
+        if cls is not None and title != self.page.title:
+            self.add(node, RDF_TYPE, getattr(tk, cls))
+        return node
+
+
+def linked_class(title: Title) -> str | None:
+    """The class a page gets from its namespace alone (``Film/X`` -> Film, ``Main/X`` -> Trope)."""
+    if title.role == ROLE_WORK:
+        return title.work_class
+    return ROLE_CLASS.get(title.role)
+
+
+def _text(value: str) -> Literal:
+    return Literal(value, language="en")
+
+
+def _integer(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD_INTEGER)
+
+
+def naming(title: Title, label: str | None = None) -> list[tuple[NamedNode, Literal | NamedNode]]:
+    """How a page is named: its labels (its display title when known, else its name spaced out),
+    wiki name, namespace and tvtropes.org page. Said of every page, described or only linked to
+    (the build's wanted pages), in this one place."""
+    label = _text(label or title.label)
+    return [
+        (RDFS_LABEL, label),
+        (SKOS_PREF_LABEL, label),
+        (tk.wikiName, Literal(str(title))),
+        (tk.namespace, Literal(title.namespace)),
+        (FOAF_IS_PRIMARY_TOPIC_OF, NamedNode(title.url())),
+    ]
+
+
+# -- extractors: each maps one aspect of the page ------------------------------------------------
+
+def page_identity(ctx: _Context) -> None:
+    page, s = ctx.page, ctx.subject
+    title = page.title
+    if page.kind == WORK:
+        ctx.add(s, RDF_TYPE, tk.Work)
+        if title.work_class:
+            ctx.add(s, RDF_TYPE, getattr(tk, title.work_class))
+    elif page.kind in KIND_CLASS:
+        ctx.add(s, RDF_TYPE, getattr(tk, KIND_CLASS[page.kind]))
+    elif title.role == ROLE_USEFULNOTES:
+        ctx.add(s, RDF_TYPE, tk.UsefulNotesTopic)
+    else:
+        ctx.add(s, RDF_TYPE, tk.OtherPage)
+    if page.kind == TROPE:
+        ctx.add(s, SKOS_IN_SCHEME, tk.TropeScheme)
+    for p, o in naming(title, page.label):
+        ctx.add(s, p, o)
+    for alt in page.alt_titles:
+        ctx.add(s, SKOS_ALT_LABEL, _text(alt))
+    for alias in page.aliases:
+        ctx.add(s, tk.alternativeWikiName, Literal(str(alias)))
+    ctx.add(s, tk.describedBy, ctx.graph)
+
+
+page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel", "skos:altLabel",  # type: ignore[attr-defined]
+                            "tk:wikiName", "tk:alternativeWikiName", "tk:namespace", "foaf:isPrimaryTopicOf", "tk:describedBy")
+
+
+def description(ctx: _Context) -> None:
+    page, s = ctx.page, ctx.subject
+    if page.description:
+        ctx.add(s, SKOS_DEFINITION, _text(page.description))
+    if page.quote:
+        ctx.add(s, tk.quote, _text(page.quote))
+    if page.quote_attribution:
+        ctx.add(s, tk.quoteAttribution, _text(page.quote_attribution))
+    for title in page.mentions:
+        ctx.add(s, tk.mentions, ctx.typed(title, None))
+
+
+description.predicates = ("skos:definition", "tk:quote", "tk:quoteAttribution", "tk:mentions")  # type: ignore[attr-defined]
+
+
+def relations(ctx: _Context) -> None:
+    s = ctx.subject
+    for key, targets in ctx.page.relations.items():
+        prop, inverse = RELATION_PROPERTIES[key]
+        for title in targets:
+            o = ctx.typed(title, "Trope")
+            ctx.add(s, getattr(tk, prop), o)
+            if inverse is not None:
+                ctx.add(o, getattr(tk, inverse), s)
+
+
+relations.predicates = tuple(  # type: ignore[attr-defined]
+    sorted({f"tk:{p}" for p, _ in RELATION_PROPERTIES.values()}
+           | {f"tk:{i}" for _, i in RELATION_PROPERTIES.values() if i})
+)
+
+
+def index_lists(ctx: _Context) -> None:
+    for title in ctx.page.lists:
+        listed = ctx.typed(title, linked_class(title))
+        if title.role == ROLE_WORK:
+            ctx.add(listed, RDF_TYPE, tk.Work)  # a medium class alone would not say it is a work
+        ctx.add(ctx.subject, tk.lists, listed)
+
+
+index_lists.predicates = ("tk:lists",)  # type: ignore[attr-defined]
+
+
+def creators(ctx: _Context) -> None:
+    s = ctx.subject
+    for title in ctx.page.creators:
+        ctx.add(s, tk.creator, ctx.typed(title, "Creator"))
+    for title in ctx.page.works:
+        work = ctx.typed(title, title.work_class)
+        ctx.add(work, RDF_TYPE, tk.Work)
+        ctx.add(s, tk.creatorOf, work)
+
+
+creators.predicates = ("tk:creator", "tk:creatorOf")  # type: ignore[attr-defined]
+
+
+def example_key(page: Title, ex: Example, occurrence: int) -> str:
+    """A stable key for an example: a hash of what it says, not of where it sits among others, so
+    adding or removing other examples leaves its IRI unchanged."""
+    basis = "\x1f".join((page.key, ex.trope.key if ex.trope else "", ex.work.key if ex.work else "",
+                         ex.text, str(occurrence)))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def examples(ctx: _Context) -> None:
+    page = ctx.page
+    # The examples that may enclose the next one (depth, line, node). An example's parent is the
+    # nearest one before it at a smaller depth: found by depth, not by line alone, since a
+    # rendered page can hold a whole list, parents and children, on one line.
+    enclosing: list[tuple[int, int, NamedNode]] = []
+    occurrences: dict[tuple, int] = {}
+    for ex in page.examples:
+        if ex.trope is None:
+            continue
+        ident = (ex.trope.key, ex.work.key if ex.work else "", ex.text)
+        n = occurrences.get(ident, 0)
+        occurrences[ident] = n + 1
+        e = ctx.iris.example(page.title, example_key(page.title, ex, n))
+        while enclosing and enclosing[-1][0] >= ex.depth:
+            enclosing.pop()
+        parent = enclosing[-1][2] if ex.parent is not None and enclosing and enclosing[-1][1] == ex.parent else None
+        enclosing.append((ex.depth, ex.line, e))
+        trope = ctx.typed(ex.trope, "Trope")
+        ctx.add(e, RDF_TYPE, tk.Example)
+        ctx.add(e, tk.trope, trope)
+        ctx.add(e, tk.mode, getattr(tk, ex.mode))
+        ctx.add(e, tk.modeStated, TRUE if ex.mode_stated else FALSE)
+        ctx.add(e, tk.hasSpoiler, TRUE if ex.spoiler else FALSE)
+        ctx.add(e, tk.sourceLine, _integer(ex.line))
+        ctx.add(e, tk.depth, _integer(ex.depth))
+        ctx.add(e, tk.onPage, ctx.subject)
+        if ex.text:
+            ctx.add(e, tk.text, _text(ex.text))
+        if ex.folder:
+            ctx.add(e, tk.folder, Literal(ex.folder))
+        if parent is not None:
+            ctx.add(e, tk.parentExample, parent)
+        for title in ex.mentions:
+            ctx.add(e, tk.mentions, ctx.iris.resource(title))
+        if ex.work is not None:
+            # a work is typed by its medium, never by its namespace's role: ''DeathMerchant'' (a
+            # Main/ page used as a work) is a tk:Work, not a tk:Trope
+            work = ctx.typed(ex.work, ex.work.work_class)
+            if ex.work != page.title:
+                ctx.add(work, RDF_TYPE, tk.Work)
+            ctx.add(e, tk.work, work)
+            shortcut = tk.avertedIn if ex.mode == "Averted" else tk.exemplifiedBy
+            ctx.add(trope, shortcut, work)
+
+
+examples.predicates = (  # type: ignore[attr-defined]
+    "rdf:type", "tk:trope", "tk:mode", "tk:modeStated", "tk:hasSpoiler", "tk:sourceLine", "tk:depth",
+    "tk:onPage", "tk:text", "tk:folder", "tk:parentExample", "tk:mentions", "tk:work",
+    "tk:avertedIn", "tk:exemplifiedBy",
+)
+
+
+def provenance(ctx: _Context, prov: Provenance) -> None:
+    g, page = ctx.graph, ctx.page
+    ctx.add(g, RDF_TYPE, tk.PageGraph)
+    ctx.add(g, RDF_TYPE, PROV_ENTITY)
+    ctx.add(g, PROV_WAS_DERIVED_FROM, NamedNode(page.title.url()))
+    ctx.add(g, FOAF_PRIMARY_TOPIC, ctx.subject)
+    ctx.add(g, tk.sourcePath, Literal(prov.source_path))
+    ctx.add(g, tk.sourceSha256, Literal(prov.sha256))
+    ctx.add(g, tk.tropekgVersion, Literal(__version__))
+
+
+provenance.predicates = ("rdf:type", "prov:wasDerivedFrom", "foaf:primaryTopic", "tk:sourcePath",  # type: ignore[attr-defined]
+                         "tk:sourceSha256", "tk:tropekgVersion")
+
+# Which extractors run, in order. Provenance always runs last.
+EXTRACTORS: tuple[Callable[[_Context], None], ...] = (
+    page_identity, description, relations, index_lists, creators, examples,
+)
+
+
+def page_quads(page: Page, prov: Provenance, iris: IriScheme | None = None) -> list[Quad]:
+    """All quads of one page's named graph, in a deterministic order."""
+    iris = iris or IriScheme()
+    ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title))
+    for extractor in EXTRACTORS:
+        extractor(ctx)
+    provenance(ctx, prov)
+    return ctx.out
+
+
+def emitted_predicates() -> set[str]:
+    """Every predicate (as a prefixed name) the mapper can emit: for the ontology coverage test."""
+    preds: set[str] = set()
+    for extractor in (*EXTRACTORS, provenance):
+        preds.update(extractor.predicates)  # type: ignore[attr-defined]
+    return preds
+
+
+def referenced(page: Page) -> Iterable[tuple[Title, str | None]]:
+    """Pages this page links to in a typed position, with the class it gives them: the build
+    uses this to describe the pages no page in the corpus describes."""
+    for targets in page.relations.values():
+        for t in targets:
+            yield t, "Trope"
+    for ex in page.examples:
+        if ex.trope is not None:
+            yield ex.trope, "Trope"
+        if ex.work is not None:
+            yield ex.work, ex.work.work_class or "Work"
+    for t in page.creators:
+        yield t, "Creator"
+    for t in page.works:
+        yield t, t.work_class or "Work"
+    for t in page.lists:
+        yield t, linked_class(t)
+    for t in page.mentions:
+        yield t, linked_class(t)
+    for ex in page.examples:
+        for t in ex.mentions:
+            yield t, linked_class(t)

@@ -1,0 +1,108 @@
+"""What a load reads: build folders and RDF files in, quads grouped by named graph out; and what
+every backend does the same way after a load (the wanted-pages clean-up, telling the base IRI).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+
+from tropekg.build import OUTPUT_FILES, REPORT_FILE, finish_commit
+from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
+from tropekg.rdf.namespaces import TK_NS
+
+FORMATS_BY_SUFFIX = {
+    ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".nt": RdfFormat.N_TRIPLES,
+    ".ttl": RdfFormat.TURTLE, ".jsonld": RdfFormat.JSON_LD,
+}
+
+
+class BackendError(Exception):
+    """A backend that cannot be opened or that refused a request; the message is one line."""
+
+
+class StoreError(BackendError):
+    """The store cannot be opened or an input cannot be loaded; the message names which."""
+
+
+@dataclass
+class LoadReport:
+    graphs_replaced: int = 0
+    graphs_pruned: int = 0
+    quads: int = 0
+    bulk: bool = False
+    wanted_pages: int = 0
+    sources: list[str] = field(default_factory=list)
+    base: str | None = None
+
+
+def dataset_files(paths: Iterable[Path]) -> list[Path]:
+    """The RDF files to load: a build folder means its dataset.nq."""
+    out = []
+    for p in paths:
+        if p.is_dir():
+            finish_commit(p)  # a build killed while putting its outputs in place is completed first
+            nq = p / OUTPUT_FILES["nquads"]
+            if not nq.is_file():
+                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
+            out.append(nq)
+        elif p.is_file():
+            if p.suffix not in FORMATS_BY_SUFFIX:
+                raise StoreError(f"{p}: unknown RDF file type (use .nq, .trig, .nt, .ttl or .jsonld)")
+            out.append(p)
+        else:
+            raise StoreError(f"{p}: no such file or folder")
+    return out
+
+
+def build_base(paths: Iterable[Path]) -> str | None:
+    """The base IRI the build folders among ``paths`` were built with (from their report), if they
+    say; several builds with different bases cannot be loaded together."""
+    bases = set()
+    for p in paths:
+        if p.is_dir():
+            try:
+                base = json.loads((p / REPORT_FILE).read_text(encoding="utf-8")).get("base")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(base, str) and base:
+                bases.add(base)
+    if len(bases) > 1:
+        raise StoreError(f"the builds were made with different base IRIs ({', '.join(sorted(bases))}); "
+                         "load them into different stores")
+    return bases.pop() if bases else None
+
+
+def quads_by_graph(files: list[Path]) -> Iterator[tuple[object, list[Quad]]]:
+    for path in files:
+        fmt = FORMATS_BY_SUFFIX[path.suffix]
+        try:
+            for graph, quads in groupby(parse(path=str(path), format=fmt), key=lambda q: q.graph_name):
+                yield graph, list(quads)
+        except SyntaxError as e:
+            raise StoreError(f"{path}: not valid RDF: {e}") from None
+
+
+def described_pages_not_wanted(iris: IriScheme) -> str:
+    """The update that drops from the wanted-pages graph every page some loaded page describes."""
+    wanted = iris.wanted_graph
+    return (f"DELETE {{ GRAPH {wanted} {{ ?page ?p ?o }} }} WHERE {{ GRAPH {wanted} {{ ?page ?p ?o }} "
+            f"GRAPH ?page_graph {{ ?page <{TK_NS}describedBy> ?described }} }}")
+
+
+# Any page graph states its own source path: its IRI tells the base the graph was built with.
+FIND_PAGE_GRAPH = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{TK_NS}sourcePath> ?path }} }} LIMIT 1"
+
+
+def base_told_by(run) -> str:
+    """The base IRI a backend's page graphs were built with, asked through its ``run``; the
+    default base when it holds no page graph."""
+    for (g, *_) in run(FIND_PAGE_GRAPH).rows:
+        if isinstance(g, NamedNode):
+            return base_of_page_graph(g.value) or DEFAULT_BASE
+    return DEFAULT_BASE
