@@ -535,6 +535,23 @@ def test_serve_help_and_a_missing_store():
     assert "Traceback" not in result.output
 
 
+
+def test_serve_says_when_its_port_is_taken(store_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from tropekg.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--store", str(store_path), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "reading" not in result.stderr
+
+
 def test_json_errors_for_the_api(client):
     r = client.get("/api/hierarchy/children", params={"trope": "Main/Nope"})
     assert r.status_code == 404 and "no page named" in r.json()["error"]

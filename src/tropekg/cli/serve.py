@@ -3,6 +3,7 @@ this process, so stopping this process by its PID stops the site and its query w
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
@@ -60,11 +61,15 @@ def serve_command(store, host, port, open_browser, allow_hosts, query_timeout, m
     from tropekg.store import StoreError
     from tropekg.web.app import create_app, open_site
 
+    # take the address first: a port in use is said at once, before the store is read
+    listening = listen(host, port)
+    port = listening.getsockname()[1]
     started = time.perf_counter()
     click.echo(f"reading {store} (the catalogue, hierarchy and search index)…", err=True)
     try:
         site = open_site(store, query_timeout=query_timeout, max_rows=max_rows)
     except StoreError as e:
+        listening.close()
         fail(str(e))
     app = create_app(site=site, allowed_hosts=allowed_host_names(host, allow_hosts))
     shown_host = f"[{host}]" if ":" in host else host
@@ -77,12 +82,22 @@ def serve_command(store, host, port, open_browser, allow_hosts, query_timeout, m
     sys.stderr.flush()
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            server_header=False, lifespan="on")
-    server = uvicorn.Server(config)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to the address, or a one-line error saying why it cannot be."""
     try:
-        server.run()
-    except OSError as e:  # the port is taken, or the address is not ours
-        fail(f"cannot listen on {host}:{port}: {e}")
-    if server.started is False:
-        fail(f"cannot listen on {host}:{port} (is another server using it?)")
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror}")
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        fail(f"cannot listen on {host}:{port}: {e.strerror} (is another server using it?)")
+    return sock
