@@ -583,3 +583,10 @@ def test_a_search_before_the_index_is_built_says_so(store_path, monkeypatch):
         assert r.status_code == 503 and "still being built" in r.json()["error"]
         # pages reached by their own title do not wait for it
         assert c.get("/resource/Main/WouldNotShootAGoodGuy").status_code == 200
+
+
+def test_the_ontology_iri_answers_with_the_ontology(client):
+    r = client.get("/ontology")
+    assert r.headers["content-type"].startswith("text/turtle")
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/tropekg/ontology#Trope"), rdflib.RDF.type, rdflib.OWL.Class) in g
