@@ -16,6 +16,8 @@ from pathlib import Path
 from tropekg.titles import Title, make_title, namespace, parse_title
 
 BACKUP_SUFFIX = "@action=source"
+# Suffixes a file name may add to its page's name: wiki source, and rendered pages as saved.
+PAGE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 
 
 class PageError(Exception):
@@ -108,8 +110,9 @@ def title_from_path(path: Path) -> Title:
         return site
     name = path.name
     name = name.removesuffix(BACKUP_SUFFIX)
-    if name.endswith(".txt"):
-        stem = name[:-4]
+    suffix = next((s for s in PAGE_SUFFIXES if name.lower().endswith(s)), None)
+    if suffix is not None:
+        stem = name[: -len(suffix)]
         if "." in stem:
             title = parse_title(stem)
         else:
