@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from tropekg.cli.common import fail, graph_options, open_graph, writable_graph_options
+from tropekg.cli.common import (
+    fail,
+    graph_options,
+    open_graph,
+    page_progress,
+    writable_graph_options,
+)
 from tropekg.query.results import GRAPH_FORMATS, SELECT_FORMATS
 
 RESULT_FORMATS = SELECT_FORMATS + GRAPH_FORMATS
@@ -36,8 +42,10 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
     from tropekg.store import BackendError
 
     graph = open_graph(store, endpoint, update_url, graph_store_url, write=True)
+    expected = _graphs_expected(paths)
     try:
-        report = graph.load(paths, prune=prune)
+        with page_progress(quiet, "graphs") as progress:
+            report = graph.load(paths, prune=prune, progress=lambda done: progress(done, max(expected, done)))
     except BackendError as e:
         fail(str(e))
     if not quiet:
@@ -45,6 +53,21 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
         click.echo(f"{how} {report.graphs_replaced} graphs ({report.quads} quads) from "
                    f"{', '.join(report.sources)}; pruned {report.graphs_pruned}; "
                    f"{report.wanted_pages} wanted pages")
+
+
+def _graphs_expected(paths) -> int:
+    """How many graphs a load of build folders will replace, as their reports tell (the length of
+    the progress bar, so it can show an ETA); 0 where they do not say."""
+    import json
+
+    total = 0
+    for path in paths:
+        try:
+            report = json.loads((Path(path) / "report.json").read_text(encoding="utf-8"))
+            total += int(report["pages"]) - len(report.get("failed") or []) + (1 if report.get("wanted_pages") else 0)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return total
 
 
 @click.group("query")
