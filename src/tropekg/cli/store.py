@@ -93,12 +93,20 @@ def query_list(tag) -> None:
     """
     from tropekg.query.saved import load_queries
 
-    queries = [q for q in load_queries().values() if tag is None or tag in q.tags]
+    every = load_queries().values()
+    if tag is not None:
+        known = sorted({t for q in every for t in q.tags})
+        if tag not in known:
+            fail(f"no saved query has the tag {tag!r} (tags: {', '.join(known) or 'none'})")
+    queries = [q for q in every if tag is None or tag in q.tags]
     width = max((len(q.name) for q in queries), default=4)
     for q in queries:
-        params = " ".join(f"{p.name}:{p.type}" for p in q.params)
         heavy = " [heavy]" if q.heavy else ""
-        click.echo(f"{q.name.ljust(width)}  {q.summary}{heavy}" + (f"\n{' ' * width}  params: {params}" if params else ""))
+        click.echo(f"{q.name.ljust(width)}  {q.summary}{heavy}")
+        if q.params:
+            click.echo(f"{' ' * width}  params: {' '.join(f'{p.name}:{p.type}' for p in q.params)}")
+        if q.tags:
+            click.echo(f"{' ' * width}  tags: {', '.join(q.tags)}")
 
 
 @query_group.command("show")
@@ -119,27 +127,53 @@ def query_show(name) -> None:
     click.echo(q.text)
 
 
+def _utf8_text(value: str, what: str, hint: str | None = None) -> str:
+    """``value`` if it is text; a usage error when it holds bytes that are not UTF-8 (Python
+    keeps such command-line bytes as lone surrogates, which no store or file can take)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        raise click.BadParameter(f"{what} '{shown}' is not valid UTF-8 text (bytes from the shell "
+                                 f"that are no characters)", param_hint=hint) from None
+    return value
+
+
 def _parse_params(pairs) -> dict[str, str]:
     out = {}
     for pair in pairs:
-        name, sep, value = pair.partition("=")
+        name, sep, value = _utf8_text(pair, "the value", "--param").partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{pair!r}: write --param name=value", param_hint="--param")
         out[name.strip()] = value
     return out
 
 
-def _run_and_print(graph, text: str, bindings: dict, fmt: str) -> None:
+def _run_and_print(graph, text: str, bindings: dict, fmt: str, raw_csv: bool,
+                   usual_prefixes: bool = False) -> None:
     from tropekg.query.results import format_result
+    from tropekg.rdf.namespaces import prefixes_for
     from tropekg.store import BackendError
 
     try:
-        result = graph.run(text, bindings)
-        click.echo(format_result(result, fmt, graph.base))
+        if usual_prefixes:
+            result = graph.run(text, bindings, prefixes=prefixes_for(graph.base))
+        else:
+            result = graph.run(text, bindings)
+        out = format_result(result, fmt, graph.base, raw_csv=raw_csv)
     except BackendError as e:
         fail(str(e))
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    # CSV and TSV end their last row with a line break already: no blank line after it
+    click.echo(out, nl=not out.endswith("\n"))
+
+
+def _raw_csv_option(f):
+    return click.option("--raw-csv", is_flag=True,
+                        help="Write CSV cells as they are. By default a cell starting with =, +, -, @, "
+                             "a tab or a carriage return (a formula to a spreadsheet) gets a leading '.")(f)
 
 
 @query_group.command("run")
@@ -148,8 +182,13 @@ def _run_and_print(graph, text: str, bindings: dict, fmt: str) -> None:
 @graph_options
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True,
               help="table for people; csv, tsv, json for SELECT and ASK; turtle, jsonld, nt for CONSTRUCT.")
-def query_run(name, params, store, endpoint, fmt) -> None:
+@_raw_csv_option
+def query_run(name, params, store, endpoint, fmt, raw_csv) -> None:
     """Run a saved query. Parameter values are bound, never pasted into the query.
+
+    A page is named as its title (Main/ThouShaltNotKill) or as people write it
+    (Main/thoushaltnotkill, "Thou Shalt Not Kill"): titles and labels are matched without case.
+    A parameter left out takes its default, and stderr says so.
 
     \b
     Examples:
@@ -157,20 +196,26 @@ def query_run(name, params, store, endpoint, fmt) -> None:
       tropekg query run trope-neighbourhood -p trope=Main/ThouShaltNotKill --format turtle --store kg.store
       tropekg query run subtropes -p trope=Main/NeverHurtAnInnocent --endpoint http://localhost:7878/query
     """
-    from tropekg.query.params import bind
+    from tropekg.query.params import bind, defaults_used, resolve_titles
     from tropekg.query.saved import QueryError, get_query
     from tropekg.store import BackendError
 
+    given = _parse_params(params)
     try:
         q = get_query(name)
     except QueryError as e:
         fail(str(e))
     graph = open_graph(store, endpoint)
     try:
-        bindings = bind(q, _parse_params(params), graph.base)
+        given, notes = resolve_titles(q, given, graph.run, graph.base)
+        bindings = bind(q, given, graph.base)
     except (QueryError, BackendError) as e:
         fail(str(e))
-    _run_and_print(graph, q.text, bindings, fmt)
+    for p in defaults_used(q, given):
+        notes.append(f"{p.name} not given: using its default, {p.name}={p.default}")
+    for note in notes:
+        click.echo(f"tropekg: {note}", err=True)
+    _run_and_print(graph, q.text, bindings, fmt, raw_csv)
 
 
 @click.command("sparql")
@@ -180,19 +225,35 @@ def query_run(name, params, store, endpoint, fmt) -> None:
 @graph_options
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True,
               help="table for people; csv, tsv, json for SELECT and ASK; turtle, jsonld, nt for CONSTRUCT.")
-def sparql_command(query, query_file, store, endpoint, fmt) -> None:
-    """Run an ad-hoc SPARQL query over the union of all page graphs.
+@_raw_csv_option
+def sparql_command(query, query_file, store, endpoint, fmt, raw_csv) -> None:
+    """Run an ad-hoc SPARQL query over the union of all page graphs (read-only).
+
+    The usual prefixes need no PREFIX line: tk:, tkr: (resources), tkg: (page graphs), rdf:, rdfs:,
+    owl:, xsd:, skos:, schema:, prov:, foaf: and dcterms: are declared unless the query declares
+    them itself.
 
     \b
     Examples:
       tropekg sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store kg.store
+      tropekg sparql 'SELECT ?t WHERE { ?t tk:subTropeOf tkr:Main/ThouShaltNotKill }' --store kg.store
       tropekg sparql -f my-query.rq --format csv --store kg.store
     """
+    from tropekg.query.saved import QueryError
+    from tropekg.query.syntax import read_only_form
+
     if (query is None) == (query_file is None):
         raise click.UsageError("give the query as an argument or with -f FILE (one of them)")
-    text = query if query is not None else query_file.read()
+    try:
+        text = _utf8_text(query, "the query", "QUERY") if query is not None else query_file.read()
+    except UnicodeDecodeError as e:
+        fail(f"{query_file.name}: not UTF-8 text ({e.reason} at byte {e.start})")
+    try:
+        read_only_form(text)
+    except QueryError as e:
+        fail(str(e))
     graph = open_graph(store, endpoint)
-    _run_and_print(graph, text, {}, fmt)
+    _run_and_print(graph, text, {}, fmt, raw_csv, usual_prefixes=True)
 
 
 @click.command("serve")
@@ -216,8 +277,7 @@ def serve_command(store, bind_address, writable) -> None:
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
         fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
-    if not Path(store).exists():
-        fail(f"{store}: no store here (load one with tropekg load)")
+    _check_can_serve(store, bind_address)
     mode = "serve" if writable else "serve-read-only"
     click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
                f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
@@ -226,3 +286,32 @@ def serve_command(store, bind_address, writable) -> None:
     os.execv(exe, [exe, mode, "--location", str(store), "--bind", bind_address, "--union-default-graph"])
 
 
+
+
+def _check_can_serve(store: Path, bind_address: str) -> None:
+    """Fail before anything says "serving" when the server could not start: a store that does not
+    open, an address that is not HOST:PORT, a port already taken. (A port taken in the moment
+    between this check and the server's start is still the server's own error.)"""
+    import socket
+
+    from tropekg.store import StoreError
+    from tropekg.store.embedded import GraphStore
+
+    if not Path(store).exists():
+        fail(f"{store}: no store here (load one with tropekg load)")
+    try:
+        opened = GraphStore(store, read_only=True)
+    except StoreError as e:
+        fail(f"{e} (is it a store made by tropekg load?)")
+    del opened
+    host, sep, port = bind_address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        fail(f"--bind {bind_address!r}: write HOST:PORT, e.g. 127.0.0.1:7878")
+    try:
+        family = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, int(port)))
+    except OSError as e:
+        fail(f"cannot listen on {bind_address}: {e.strerror or e}")
