@@ -257,10 +257,17 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
         # the embedded store streams: nothing of the whole graph is held in memory but JSON-LD's
         if quad_format:
             prefixes = prefixes_for(base) if fmt == "trig" else None
-            write_with(path, lambda f: local.dump(f, _RDF[fmt], prefixes=prefixes))
+
+            def write_quads(f):  # the named graphs: the store's default graph is their merged view
+                quads = (q for q in local.quads_for_pattern(None, None, None)
+                         if not isinstance(q.graph_name, DefaultGraph))
+                serialize(quads, f, _RDF[fmt], prefixes=prefixes)
+            write_with(path, write_quads)
         else:
+            union = not graph.merged_ready()  # a read-only store an older tropekg loaded
+
             def write(f):
-                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=True)
+                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=union)
                 _write_rdf(triples, fmt, base, f)
             write_with(path, write)
         return

@@ -181,8 +181,8 @@ def sparql_command(query, query_file, store, endpoint, fmt) -> None:
 def serve_command(store, bind_address, writable) -> None:
     """Serve the store over SPARQL with Oxigraph's server (read-only by default).
 
-    The server's own page (YASGUI) at the printed URL is a query UI; queries see the union of
-    all page graphs. Needs the oxigraph server: pip install 'tropekg[serve]'.
+    The server's own page (YASGUI) at the printed URL is a query UI; queries see the merged
+    graph (each triple of the page graphs once) and GRAPH ?g the page graphs. Needs the oxigraph server: pip install 'tropekg[serve]'.
 
     \b
     Example:
@@ -195,11 +195,19 @@ def serve_command(store, bind_address, writable) -> None:
         fail("the oxigraph server is not installed: pip install 'tropekg[serve]'")
     if not Path(store).exists():
         fail(f"{store}: no store here (load one with tropekg load)")
+    from tropekg.store import BackendError
+    from tropekg.store.embedded import GraphStore
+
+    try:  # the server reads the store's merged graph: make it if an older tropekg loaded the store
+        GraphStore(store).merged_ready()
+    except BackendError as e:
+        fail(str(e))
     mode = "serve" if writable else "serve-read-only"
     click.echo(f"serving {store} {'read-write' if writable else 'read-only'} at http://{bind_address}/ "
                f"(query URL http://{bind_address}/query); Ctrl-C stops it", err=True)
     sys.stderr.flush()
     # become the server (exec), so that stopping this process by its PID stops the server too
-    os.execv(exe, [exe, mode, "--location", str(store), "--bind", bind_address, "--union-default-graph"])
+    # no --union-default-graph: the default graph is the merged graph, each triple once
+    os.execv(exe, [exe, mode, "--location", str(store), "--bind", bind_address])
 
 

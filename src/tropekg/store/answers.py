@@ -33,11 +33,14 @@ class Answer:
     value: bool
 
 
-def to_answer(result) -> Rows | Triples | Answer:
-    """pyoxigraph query results as tropekg's answer types."""
+def to_answer(result, distinct_triples: bool = True) -> Rows | Triples | Answer:
+    """pyoxigraph query results as tropekg's answer types. A graph answer is a set: each triple
+    once, in the order first met (DESCRIBE over several graphs, or an endpoint whose union
+    default graph repeats a triple per graph, would list it again)."""
     if isinstance(result, QuerySolutions):
         columns = [v.value for v in result.variables]
         return Rows(columns, [[solution[c] for c in columns] for solution in result])
     if isinstance(result, QueryBoolean):
         return Answer(bool(result))
-    return Triples(list(result))
+    triples = list(result)
+    return Triples(list(dict.fromkeys(triples)) if distinct_triples else triples)

@@ -158,7 +158,9 @@ class Endpoint:
         body, content_type = self._retrying(f"query at {redact(self.query_url)}", call)
         if graph_result:
             fmt = RdfFormat.N_TRIPLES if "n-triples" in content_type else RdfFormat.TURTLE
-            return Triples([Triple(q.subject, q.predicate, q.object) for q in parse(body, format=fmt)])
+            # a set: an endpoint whose union default graph is a bag repeats a triple per graph
+            triples = (Triple(q.subject, q.predicate, q.object) for q in parse(body, format=fmt))
+            return Triples(list(dict.fromkeys(triples)))
         return to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
 
     def update(self, text: str) -> None:
@@ -215,15 +217,19 @@ class Endpoint:
                 progress(report.graphs_replaced)
         if prune:
             rows = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            prefix = iris.page_graph_prefix
             for (g,) in rows.rows:
-                if isinstance(g, NamedNode) and g.value.startswith(prefix) and g != wanted \
-                        and g.value not in loaded:
+                if isinstance(g, NamedNode) and iris.is_page_graph(g.value) and g.value not in loaded:
                     self._graph_request("DELETE", g)
                     report.graphs_pruned += 1
         if self.update_url:
             self.update(described_pages_not_wanted(iris))
         return report
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held (one PUT)."""
+        triples = list(dict.fromkeys(triples))
+        self._graph_request("PUT", graph, serialize(triples, format=RdfFormat.N_TRIPLES))
+        return len(triples)
 
     def graph_texts(self):
         """Each named graph as N-Triples."""
