@@ -21,7 +21,7 @@ from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.namespaces import RDF_TYPE, SKOS_IN_SCHEME, prefixes_for
 from tropekg.titles import parse_title
 
 OUTPUT_FILES = {
@@ -73,6 +73,8 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
         out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
         if cls is not None:
             out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls == "Trope":
+                out.append(Quad(s, SKOS_IN_SCHEME, tk.TropeScheme, graph))
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
