@@ -118,8 +118,9 @@ class GraphStore:
             self._make_merged()
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
-            report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != iris.wanted_graph)
-            report.quads = len(self.store)
+            report.graphs_replaced = sum(1 for g in self.store.named_graphs()
+                                         if isinstance(g, NamedNode) and iris.is_page_graph(g.value))
+            report.quads = len(self)
         else:
             iris = IriScheme(self.base)
             wanted = iris.wanted_graph
@@ -141,7 +142,7 @@ class GraphStore:
                     self.store.update(_insert_data(graph, quads) + " ;\n" + _entering_merged(graph))
                 if not isinstance(graph, DefaultGraph):
                     loaded.add(graph.value)
-                report.graphs_replaced += 1
+                report.graphs_replaced += not isinstance(graph, NamedNode) or iris.is_page_graph(graph.value)
                 report.quads += len(quads)
                 if progress is not None:
                     progress(report.graphs_replaced)
