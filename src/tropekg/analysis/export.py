@@ -104,8 +104,10 @@ def flattened(g: nx.Graph) -> nx.Graph:
     for n, data in g.nodes(data=True):
         out.add_node(n, **{k: _scalar(v) for k, v in data.items() if v is not None})
     if g.is_multigraph():
-        for u, v, k, data in g.edges(keys=True, data=True):
-            out.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in data.items() if x is not None})
+        # GraphML and GEXF write an edge's key as its id, which must be unique in the file: a
+        # view's keys (the relation, "contrast with") repeat, and the relation is an attribute too
+        for n, (u, v, data) in enumerate(g.edges(data=True)):
+            out.add_edge(u, v, key=f"e{n}", **{a: _scalar(x) for a, x in data.items() if x is not None})
     else:
         for u, v, data in g.edges(data=True):
             out.add_edge(u, v, **{a: _scalar(x) for a, x in data.items() if x is not None})
@@ -157,6 +159,8 @@ def _csv_bytes(g: nx.Graph) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["source", "target", "source_label", "target_label", *keys])
     for u, v, data in g.edges(data=True):
+        if not g.is_directed() and g.nodes[u].get("bipartite") == 1:
+            u, v = v, u  # the trope-work view: the trope is the source, whichever way networkx lists it
         w.writerow([u, v, g.nodes[u].get("label", u), g.nodes[v].get("label", v),
                     *("" if data.get(k) is None else _scalar(data[k]) for k in keys)])
     return buf.getvalue().encode("utf-8")
@@ -171,6 +175,7 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
         write_with(path, lambda f: nx.write_gexf(flat, f, encoding="utf-8"))
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(flat, name="label")
+        data["data"] = dict(flat.graph)  # the network's data is an object (networkx gives pairs)
         body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         write_with(path, lambda f: f.write(body))
     elif fmt == "dot":
