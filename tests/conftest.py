@@ -35,3 +35,15 @@ def built(tmp_path_factory):
     report = build([Path(__file__).resolve().parents[1] / "examples" / "pages"], out, jobs=1)
     assert not report.failed
     return out
+
+
+@pytest.fixture(scope="session")
+def wikidata(tmp_path_factory):
+    """A local Oxigraph server holding the Wikidata-shaped sample of tests/wikidata_sample.py."""
+    from .sparql_server import oxigraph_server
+    from .wikidata_sample import write_sample_store
+
+    location = write_sample_store(tmp_path_factory.mktemp("wikidata") / "store")
+    with oxigraph_server(location) as server:
+        yield server
+

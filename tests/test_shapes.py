@@ -150,10 +150,11 @@ def prefixed(iri: URIRef) -> str:
 
 def test_every_emitted_predicate_is_covered_by_a_shape(shapes):
     from tropekg.build.description import PREDICATES as DESCRIPTION_PREDICATES
+    from tropekg.link.wikidata import PREDICATES as LINKSET_PREDICATES
 
     covered = {prefixed(p) for p in covered_predicates(shapes.graph)}
-    # the mapper's, and the dataset description's (rdf:type is checked where a class is targeted)
-    missing = (emitted_predicates() | set(DESCRIPTION_PREDICATES)) - covered
+    # the mapper's, the dataset description's and the linkset's
+    missing = (emitted_predicates() | set(DESCRIPTION_PREDICATES) | set(LINKSET_PREDICATES)) - covered
     assert not missing, f"predicates the mapper emits that no shape checks: {sorted(missing)}"
 
 
