@@ -47,3 +47,15 @@ def wikidata(tmp_path_factory):
     with oxigraph_server(location) as server:
         yield server
 
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """One Virtuoso server for the session (tests/virtuoso_server.py), empty, stopped by its PID at
+    the end; skipped where Debian's virtuoso-opensource-7-bin is not installed (make test installs
+    it)."""
+    from .virtuoso_server import virtuoso_executable, virtuoso_server
+
+    if virtuoso_executable() is None:
+        pytest.skip("virtuoso-t is absent: apt-get install virtuoso-opensource-7-bin (make test installs it)")
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server

@@ -33,12 +33,15 @@ def oxigraph_executable() -> str:
 
 
 @contextmanager
-def oxigraph_server(location: Path):
-    """Start ``oxigraph serve`` over ``location``; stop it by its PID when done."""
+def oxigraph_server(location: Path, *, union_default_graph: bool = True):
+    """Start ``oxigraph serve`` over ``location``; stop it by its PID when done. Without
+    ``union_default_graph`` the server keeps its default graph apart from the named graphs, as
+    Oxigraph does unless told otherwise."""
     port = _free_port()
+    union = ["--union-default-graph"] if union_default_graph else []
     proc = subprocess.Popen(
         [oxigraph_executable(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"],
+         *union],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 import networkx as nx
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, serialize
 
 from tropekg.analysis import (
     AnalysisError,
@@ -32,6 +32,7 @@ from tropekg.analysis import (
     relation_graph,
 )
 from tropekg.atomic import write_with
+from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import write_jsonld
 from tropekg.rdf.namespaces import prefixes_for, sparql_prologue
 
@@ -191,7 +192,9 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
 # -- RDF formats ---------------------------------------------------------------------------------
 
 _ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-_ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+_PAGE_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?pages)) }"
+_PAGE_TRIPLES = ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+                 "FILTER(STRSTARTS(STR(?g), ?pages)) } }")
 _AROUND = sparql_prologue() + """
 SELECT DISTINCT ?s ?p ?o ?g WHERE {
   VALUES ?t { %s }
@@ -276,11 +279,14 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
                 _write_rdf(triples, fmt, base, f)
             write_with(path, write)
         return
+    # An endpoint is often shared: export tropekg's page graphs, not the server's own graphs
+    # (Virtuoso's configuration shows in its default graph) nor other datasets.
+    pages = {"pages": Literal(IriScheme(base).page_graph_prefix)}
     if quad_format:
-        rows = graph.run(_ALL_QUADS).rows
-        items = [Quad(s, p, o, g if isinstance(g, NamedNode) else DefaultGraph()) for s, p, o, g in rows]
+        rows = graph.run(_PAGE_QUADS, pages).rows
+        items = [Quad(s, p, o, g) for s, p, o, g in rows]
     else:
-        items = graph.run(_ALL_TRIPLES).triples
+        items = graph.run(_PAGE_TRIPLES, pages).triples
     write_with(path, lambda f: _write_rdf(items, fmt, base, f))
 
 

@@ -241,9 +241,13 @@ def _after_minus(tokens: tuple[Token, ...], frame: Frame) -> bool:
     return frame.kind in ("group", "select") and frame.at > 0 and tokens[frame.at - 1].word() == "MINUS"
 
 
-def bound_query_text(text: str, bindings: dict) -> str:
+def bound_query_text(text: str, bindings: dict, *, as_bind: bool = False) -> str:
     """The query with its variables bound by ``VALUES`` blocks (see the module docstring): the same
-    rows on any SPARQL 1.1 store as the query with each term written in by hand."""
+    rows on any SPARQL 1.1 store as the query with each term written in by hand.
+
+    ``as_bind`` writes ``BIND(term AS ?name)`` instead, which means the same at the start of a
+    group (a join with one solution): Virtuoso 7.2 refuses a property path (``tk:subTropeOf+``)
+    whose start only a ``VALUES`` block binds ("transitive start not given"), but takes ``BIND``."""
     if not bindings:
         return text
     terms = {name: str(term) for name, term in _checked(bindings).items()}
@@ -278,6 +282,8 @@ def bound_query_text(text: str, bindings: dict) -> str:
 
     def block(frames: tuple[Frame, ...]) -> str:
         emitted = names_in(frames)
+        if as_bind:
+            return " " + " ".join(f"BIND({terms[n]} AS ?{emitted[n]})" for n in names) + " "
         variables = " ".join("?" + emitted[n] for n in names)
         return f" VALUES ({variables}) {{ ({' '.join(terms[n] for n in names)}) }} "
 

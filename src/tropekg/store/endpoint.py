@@ -1,19 +1,22 @@
-"""Any SPARQL 1.1 endpoint: queries through SPARQLWrapper, loads through the Graph Store Protocol.
+"""Any SPARQL 1.1 endpoint: queries and updates through the SPARQL protocol, loads through the
+Graph Store Protocol.
 
 In: the endpoint's three URLs (query, update, graph store: products name them differently) and
 credentials from ``TROPEKG_ENDPOINT_USER`` / ``TROPEKG_ENDPOINT_PASSWORD``. Out: the same result
-types as the embedded store. Parameters are bound with ``VALUES`` blocks of escaped terms at the top
-of every group graph pattern (:func:`tropekg.query.binding.bound_query_text`), never pasted into the
-query; a value spelling a ``\\u`` escape is refused. Requests are POSTs with a timeout,
-retried with backoff on connection errors and 5xx answers; credentials never appear in messages.
-Queries expect the endpoint to treat the union of its named graphs as the default graph (Oxigraph:
-``--union-default-graph``; Fuseki: ``tdb:unionDefaultGraph true``; GraphDB and Virtuoso do so by
-default).
+types as the embedded store. Parameters are bound with ``BIND`` of escaped terms at the top of
+every group graph pattern (:func:`tropekg.query.binding.bound_query_text`; the embedded store binds
+the same way with ``VALUES``, or with pyoxigraph's substitutions, the same rows), never pasted into
+the query; a value spelling a ``\\u`` escape is refused. Requests are POSTs with a
+timeout, retried with backoff on connection errors and 5xx answers; credentials go only to the
+endpoint's own origins, as the answer to a Basic or Digest challenge
+(:mod:`tropekg.store.endpoint_auth`), and never appear in messages. Queries expect the endpoint to treat the union of its named graphs as the
+default graph (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb2:unionDefaultGraph true``;
+Virtuoso does so by default): the first query checks, and an endpoint that does not is an
+:class:`EndpointError` saying so, never an empty answer.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import time
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from pyoxigraph import (
     DefaultGraph,
+    Literal,
     NamedNode,
     QueryResultsFormat,
     RdfFormat,
@@ -33,8 +37,6 @@ from pyoxigraph import (
     parse_query_results,
     serialize,
 )
-from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from tropekg.query.binding import bound_query_text
 from tropekg.query.saved import QueryError, query_form
@@ -49,6 +51,7 @@ from tropekg.store.datasets import (
     described_pages_not_wanted,
     quads_by_graph,
 )
+from tropekg.store.endpoint_auth import endpoint_opener
 
 USER_ENV = "TROPEKG_ENDPOINT_USER"
 PASSWORD_ENV = "TROPEKG_ENDPOINT_PASSWORD"
@@ -77,6 +80,19 @@ def _check_value(term) -> None:
         raise EndpointError("a parameter value holding a \\u escape cannot be sent to an endpoint")
 
 
+_BOOLEAN = NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_CANONICAL_BOOLEANS = {"1": Literal("true", datatype=_BOOLEAN), "0": Literal("false", datatype=_BOOLEAN)}
+
+
+def _canonical(term):
+    """An xsd:boolean in its canonical form: Virtuoso stores and returns ``"false"^^xsd:boolean`` as
+    ``"0"^^xsd:boolean``, the same value in another spelling, which would not equal the embedded
+    store's answer."""
+    if isinstance(term, Literal) and term.datatype == _BOOLEAN:
+        return _CANONICAL_BOOLEANS.get(term.value, term)
+    return term
+
+
 class Endpoint:
     def __init__(self, query_url: str, update_url: str | None = None, graph_store_url: str | None = None,
                  *, timeout: float = 60.0, retries: int = 3, base: str | None = None,
@@ -88,8 +104,9 @@ class Endpoint:
         self.retries = retries
         self._base = base
         self._sleep = sleep
-        self._user = os.environ.get(USER_ENV)
-        self._password = os.environ.get(PASSWORD_ENV)
+        self._opener = endpoint_opener((query_url, update_url, graph_store_url),
+                                       os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV))
+        self._union_checked = False
 
     def __repr__(self) -> str:
         return f"Endpoint({redact(self.query_url)!r})"
@@ -99,7 +116,7 @@ class Endpoint:
         """The base IRI of the graph held: as given, else as the loaded build says, else as its
         page graphs' IRIs tell (the default base for an empty store)."""
         if self._base is None:
-            self._base = base_told_by(self.run)
+            self._base = base_told_by(self._query)
         return self._base
 
     # -- HTTP ----------------------------------------------------------------------------------
@@ -117,60 +134,90 @@ class Endpoint:
                 if attempt == self.retries:
                     reason = getattr(e, "reason", e)
                     raise EndpointError(f"{what}: endpoint unreachable ({reason})") from None
-            except SPARQLWrapperException as e:
-                message = str(e).splitlines()[0]
-                if "500" not in message or attempt == self.retries:
-                    raise EndpointError(f"{what}: {message}") from None
             self._sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _auth_header(self) -> dict[str, str]:
-        if self._user is None:
-            return {}
-        token = base64.b64encode(f"{self._user}:{self._password or ''}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
+    def _post(self, url: str, what: str, data: bytes, headers: dict[str, str]):
+        """POST with retries; the body and headers of the answer."""
+        request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+
+        def call():
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return response.read(), response.headers
+
+        return self._retrying(what, call)
 
     # -- queries -------------------------------------------------------------------------------
     def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
         for term in (bindings or {}).values():
             _check_value(term)
         try:
-            query = bound_query_text(text, bindings or {})
+            query = bound_query_text(text, bindings or {}, as_bind=True)
         except QueryError as e:
             raise EndpointError(f"cannot bind the parameters: {e}") from None
-        sw = SPARQLWrapper(self.query_url)
-        sw.setMethod(POST)
-        sw.setRequestMethod(URLENCODED)
-        sw.setTimeout(int(self.timeout))
-        if self._user is not None:
-            sw.setCredentials(self._user, self._password or "")
-        sw.setQuery(query)
-        # SPARQLWrapper guesses the form from the text, comments included; ours skips comments
-        sw.queryType = query_form(query)
-        graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
-        sw.setReturnFormat(TURTLE if graph_result else JSON)
+        if not self._union_checked:
+            self._check_union_default_graph()
+        return self._query(query)
 
-        def call():
-            response = sw.query().response
-            return response.read(), response.info().get("Content-Type", "")
-
-        body, content_type = self._retrying(f"query at {redact(self.query_url)}", call)
+    def _query(self, query: str) -> Rows | Triples | Answer:
+        form = query_form(query)
+        graph_result = form in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples, text/turtle;q=0.9" if graph_result else \
+            "application/sparql-results+json"
+        what = f"query at {redact(self.query_url)}"
+        body, headers = self._post(self.query_url, what, urllib.parse.urlencode({"query": query}).encode(),
+                                   {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        # Virtuoso answers 200 with part of the result when it hits ResultSetMaxRows or, for an
+        # "anytime" query, its time limit, saying so only in these headers: a partial answer must
+        # not pass for the whole one.
+        cut = headers.get("X-SPARQL-MaxRows")
+        if cut is not None:
+            raise EndpointError(f"{what}: the endpoint cut the answer at its limit of {cut} rows; "
+                                f"raise the limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section "
+                                f"of virtuoso.ini, 0 for none)")
+        if headers.get("X-SQL-State") == "S1TAT":
+            raise EndpointError(f"{what}: the endpoint stopped the query at its time limit and sent "
+                                f"part of the answer; raise the limit (Virtuoso: MaxQueryExecutionTime "
+                                f"in the [SPARQL] section of virtuoso.ini, 0 for none)")
         if graph_result:
-            fmt = RdfFormat.N_TRIPLES if "n-triples" in content_type else RdfFormat.TURTLE
+            fmt = RdfFormat.N_TRIPLES if "n-triples" in headers.get("Content-Type", "") else RdfFormat.TURTLE
             # a set: an endpoint whose union default graph is a bag repeats a triple per graph
-            triples = (Triple(q.subject, q.predicate, q.object) for q in parse(body, format=fmt))
+            triples = (Triple(q.subject, q.predicate, _canonical(q.object)) for q in parse(body, format=fmt))
             return Triples(list(dict.fromkeys(triples)))
-        return to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
+        result = to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
+        if form == "ASK" and isinstance(result, Rows):
+            # Virtuoso 7.2 answers ASK with a table of one column, __ASK_RETVAL: a row holding 1
+            # for true, no row for false
+            return Answer(any(row[0] is not None and row[0].value not in ("0", "false")
+                              for row in result.rows if row))
+        if isinstance(result, Rows):
+            result.rows = [[_canonical(term) for term in row] for row in result.rows]
+        return result
+
+    def _check_union_default_graph(self) -> None:
+        """Take one quad from the named graphs and ask whether the default graph holds its triple:
+        on a store that keeps the two apart every query would silently find nothing."""
+        rows = self._query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) } } "
+                           "LIMIT 1").rows
+        if not rows:
+            return  # no named graphs (yet): an empty answer is the truth, ask again next time
+        g, s, p, o = rows[0]
+        if not self._query(f"ASK {{ {s} {p} {o} }}").value:
+            raise EndpointError(
+                f"{redact(self.query_url)} does not query the union of its named graphs by default "
+                f"(graph {g} holds {s} {p} {o}, its default graph does not), so every query would "
+                f"find nothing: serve the union of the named graphs as the default graph "
+                f"(Oxigraph: oxigraph serve --union-default-graph; Fuseki: tdb2:unionDefaultGraph "
+                f"true in the dataset's configuration)")
+        self._union_checked = True
 
     def update(self, text: str) -> None:
         if not self.update_url:
             raise EndpointError("this needs the endpoint's update URL: give --update-url")
-        data = urllib.parse.urlencode({"update": text}).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **self._auth_header()}
-        request = urllib.request.Request(self.update_url, data=data, method="POST", headers=headers)
-        self._retrying(f"update at {redact(self.update_url)}",
-                       lambda: urllib.request.urlopen(request, timeout=self.timeout).read())
+        self._post(self.update_url, f"update at {redact(self.update_url)}",
+                   urllib.parse.urlencode({"update": text}).encode(),
+                   {"Content-Type": "application/x-www-form-urlencoded"})
 
     # -- loading (Graph Store Protocol) --------------------------------------------------------
     def _graph_request(self, method: str, graph, body: bytes | None = None) -> None:
@@ -181,10 +228,15 @@ class Endpoint:
         else:
             url = self.graph_store_url + ("&" if "?" in self.graph_store_url else "?") + \
                 urllib.parse.urlencode({"graph": graph.value})
-        headers = {"Content-Type": "application/n-triples", **self._auth_header()}
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        request = urllib.request.Request(url, data=body, method=method,
+                                         headers={"Content-Type": "application/n-triples"})
         what = f"{method} of graph {graph} at {redact(self.graph_store_url)}"
-        self._retrying(what, lambda: urllib.request.urlopen(request, timeout=self.timeout).read())
+
+        def call():
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return response.read()
+
+        self._retrying(what, call)
 
     def load(self, paths: Iterable[Path], prune: bool = False,
              progress: Callable[[int], None] | None = None) -> LoadReport:
@@ -216,7 +268,7 @@ class Endpoint:
             if progress is not None:
                 progress(report.graphs_replaced)
         if prune:
-            rows = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
             for (g,) in rows.rows:
                 if isinstance(g, NamedNode) and iris.is_page_graph(g.value) and g.value not in loaded:
                     self._graph_request("DELETE", g)
@@ -232,8 +284,12 @@ class Endpoint:
         return len(triples)
 
     def graph_texts(self):
-        """Each named graph as N-Triples."""
+        """Each page graph as N-Triples. An endpoint is often shared: not the server's own graphs
+        (Virtuoso keeps its configuration in graphs of its own) nor other datasets."""
         names = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        pages = IriScheme(self.base).page_graph_prefix
         for (name,) in names.rows:
+            if not name.value.startswith(pages):
+                continue
             triples = self.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
             yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)
