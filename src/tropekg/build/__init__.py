@@ -43,10 +43,12 @@ def build(
     title: Title | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: bool = True,
+    sparql_endpoint: str | None = None,
 ) -> BuildReport:
     """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc.
     With ``cache``, pages unchanged since an earlier build into the same folder are not
-    parsed again (``out_dir/.cache``)."""
+    parsed again (``out_dir/.cache``). ``sparql_endpoint`` is the URL the graph will be served at,
+    named in the dataset's description."""
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -74,7 +76,7 @@ def build(
             cache_dir = out_dir / page_cache.CACHE_DIR if cache else None
             config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir)
             used = write_outputs(staging, results(sources, config, jobs), len(sources), report,
-                                 formats, config.iris, progress)
+                                 formats, config.iris, progress, sparql_endpoint)
             if report.pages == 0:
                 reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
                 raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")

@@ -18,12 +18,13 @@ from tropekg.build.discover import SourceFile
 from tropekg.build.page import BuildConfig, PageResult
 
 CACHE_DIR = ".cache"
-_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
+LAYOUT = "2"  # what a cache entry holds: a new layout makes every older entry a miss
+_FIELDS = ("title", "kind", "quads", "examples", "warnings", "references")
 
 
 def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
     h = hashlib.sha256()
-    for part in (__version__, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
+    for part in (__version__, LAYOUT, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
                  config.spellings_digest, ",".join(src.aliases), src.form or ""):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)

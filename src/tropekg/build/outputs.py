@@ -1,27 +1,29 @@
 """Writing the dataset: each page's result in, the output files out.
 
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
-the same pages give byte-identical outputs. Triples several pages state go to the merged graph the
-first time only. Pages linked to but described by no page get a graph of their own.
+the same pages give byte-identical outputs. The merged graph (graph.ttl, graph.jsonld) is written
+by :mod:`.merged`: each triple once, grouped by subject. Pages linked to but described by no page
+get a graph of their own, and the dataset's VoID/DCAT description (:mod:`.description`) another.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg import __version__
+from tropekg.build.description import description_quads
+from tropekg.build.merged import MergedGraph
 from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.namespaces import RDF_TYPE, SKOS_IN_SCHEME, prefixes_for
 from tropekg.titles import parse_title
 
 OUTPUT_FILES = {
@@ -77,6 +79,8 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
         out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
         if cls is not None:
             out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls == "Trope":
+                out.append(Quad(s, SKOS_IN_SCHEME, tk.TropeScheme, graph))
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
@@ -88,40 +92,6 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     def rank(c: str | None) -> tuple[int, str]:
         return (_CLASS_RANK.get(c, 0), c or "")
     return new if rank(new) < rank(old) else old
-
-
-class _SharedTriples:
-    """Triples several pages may state, written to the merged graph the first time only."""
-
-    def __init__(self, base: str, turtle, jsonld, flush_every: int = 50_000):
-        self.seen: set[bytes] = set()
-        self.pending: list[bytes] = []
-        self.base = base
-        self.turtle = turtle
-        self.jsonld = jsonld
-        self.flush_every = flush_every
-        self.count = 0
-
-    def add(self, ntriples: bytes) -> None:
-        for line in ntriples.split(b"\n"):
-            if line:
-                digest = hashlib.blake2b(line, digest_size=16).digest()
-                if digest not in self.seen:
-                    self.seen.add(digest)
-                    self.pending.append(line)
-        if len(self.pending) >= self.flush_every:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        self.count += len(self.pending)
-        triples = list(parse(b"\n".join(self.pending) + b"\n", format=RdfFormat.N_TRIPLES))
-        self.pending = []
-        if self.turtle is not None:
-            self.turtle.write(turtle_block(triples, prefixes_for(self.base)))
-        if self.jsonld is not None:
-            self.jsonld.write(b",\n".join(jsonld_nodes(triples, self.base)))
 
 
 class _JsonLdGraph:
@@ -145,22 +115,22 @@ class _JsonLdGraph:
 
 def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
                   formats: tuple[str, ...], iris: IriScheme,
-                  progress: Callable[[int, int], None] | None) -> set[str]:
+                  progress: Callable[[int, int], None] | None,
+                  sparql_endpoint: str | None = None) -> set[str]:
     """Write the outputs of ``results`` into ``staging``; fill ``report``; return the cache keys
     the build used."""
     base = iris.base
     prefixes = prefixes_for(base)
     prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
     files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}  # noqa: SIM115
-    jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
-    for fmt in ("trig", "turtle"):
-        if fmt in files:
-            files[fmt].write(prefix_lines)
-    shared = _SharedTriples(base, files.get("turtle"), jsonld)
+    merged = MergedGraph(staging / ".merged")
     kinds: Counter[str] = Counter()
     described: set[str] = set()
     refs: dict[str, tuple[str, str | None]] = {}
     used: set[str] = set()
+    for fmt in ("trig", "turtle"):
+        if fmt in files:
+            files[fmt].write(prefix_lines)
     try:
         for done, result in enumerate(results, start=1):
             if progress is not None:
@@ -173,14 +143,11 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             report.cached += result.cached
             kinds[result.kind] += 1
             described.add(result.title.casefold())
-            for fmt in ("nquads", "trig", "turtle"):
+            for fmt in ("nquads", "trig"):
                 if fmt in files:
                     files[fmt].write(result.blocks[fmt])
-            if jsonld is not None:
-                jsonld.write(result.blocks["jsonld"])
-            shared.add(result.blocks["shared"])
+            merged.add(result.blocks["triples"])
             report.quads += result.quads
-            report.triples += result.own_triples
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
@@ -190,25 +157,45 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
         wanted = wanted_quads(described, refs, iris)
         if wanted:
-            if "nquads" in files:
-                files["nquads"].write(canonical(wanted))
-            if "trig" in files:
-                files["trig"].write(trig_block(wanted, prefixes))
-            shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
-                                 format=RdfFormat.N_TRIPLES))
+            _write_quads(files, wanted, prefixes)
+            merged.add(_ntriples(wanted))
             report.quads += len(wanted)
             report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
                                       and q.object == tk.WantedPage)
-        shared.flush()
-        report.triples += shared.count
+        jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
+        counts = merged.write(files.get("turtle"), jsonld, prefixes, base)
+        report.triples = counts.triples
+        # the dataset describes itself, in its own graph, after the data it counts
+        page_count = sum(kinds.values())
+        described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in formats},
+                                         page_count, dict(kinds), sparql_endpoint)
+        _write_quads(files, described_by, prefixes)
+        report.quads += len(described_by)
+        triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
+        if "turtle" in files:
+            files["turtle"].write(turtle_block(triples, prefixes))
         if jsonld is not None:
+            jsonld.write(b",\n".join(jsonld_nodes(triples, base)))
             jsonld.close()
         for f in files.values():
             f.flush()
             os.fsync(f.fileno())
     finally:
+        merged.close()
         for f in files.values():
             f.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
     return used
+
+
+def _ntriples(quads: list[Quad]) -> bytes:
+    return serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+
+
+def _write_quads(files: dict, quads: list[Quad], prefixes: dict[str, str]) -> None:
+    """Quads of a graph that is not a page's (wanted pages, the description) into the quad files."""
+    if "nquads" in files:
+        files["nquads"].write(canonical(quads))
+    if "trig" in files:
+        files["trig"].write(trig_block(quads, prefixes))

@@ -1,10 +1,9 @@
 """One page through the build: a page file in, its serialised blocks out.
 
 A page is read, parsed, mapped and serialised by pyoxigraph: its named graph as canonical N-Quads
-and TriG, and for the merged graph a Turtle block and compact JSON-LD nodes of the triples only
-this page can state. The triples other pages may state too (the type of a linked page, a shortcut
-or inverse relation) come back as N-Triples lines for the main process to deduplicate. Never
-raises for a bad page: the result carries the error.
+and TriG, and its triples as N-Triples lines for the merged graph, which the main process writes
+(:mod:`.merged`: each triple once, grouped by subject). Never raises for a bad page: the result
+carries the error.
 """
 
 from __future__ import annotations
@@ -13,14 +12,13 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg.build.discover import SourceFile
 from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
-from tropekg.rdf.jsonld import jsonld_nodes
-from tropekg.rdf.mapping import Provenance, page_quads, referenced, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.mapping import Provenance, page_quads, referenced
+from tropekg.rdf.namespaces import prefixes_for
 from tropekg.readers import PageError, reader_named
 from tropekg.titles import parse_title
 
@@ -54,11 +52,9 @@ class BuildConfig:
 class PageResult:
     title: str
     kind: str | None = None
-    # serialised page: nquads (canonical), trig, turtle and jsonld (merged-graph triples only this
-    # page states; jsonld as node objects joined by ",\n"), shared (N-Triples lines others may state)
+    # serialised page: nquads (canonical), trig, and triples (N-Triples, for the merged graph)
     blocks: dict[str, bytes] = field(default_factory=dict)
     quads: int = 0
-    own_triples: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
     references: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -90,42 +86,15 @@ def turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
     return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
-# Predicates another page may state about this page's resource too (its type when it links here,
-# the inverse of a relation it states, a shortcut from a work page).
-_SHARED_PREDICATES = frozenset(
-    p.value for p in (RDF_TYPE, tk.subTropeOf, tk.superTropeOf, tk.exemplifiedBy, tk.avertedIn)
-)
-
-
-def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
-    """Triples only this page can state, and those other pages may state as well."""
-    own: list[Triple] = []
-    shared: list[Triple] = []
-    for q in quads:
-        t = Triple(q.subject, q.predicate, q.object)
-        s = q.subject
-        if s == page_subject:
-            (shared if q.predicate.value in _SHARED_PREDICATES else own).append(t)
-        elif s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(page_subject.value + "/")):
-            own.append(t)  # the page graph's provenance and the page's own examples
-        else:
-            shared.append(t)
-    return own, shared
-
-
-def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
-    prefixes = prefixes_for(config.base)
+def _serialise(result: PageResult, quads: list[Quad], config: BuildConfig) -> None:
     blocks = result.blocks
     blocks["nquads"] = canonical(quads)
     if "trig" in config.formats:
-        blocks["trig"] = trig_block(quads, prefixes)
-    own, shared = _split(quads, page_subject)
-    result.own_triples = len(own)
-    if "turtle" in config.formats:
-        blocks["turtle"] = turtle_block(own, prefixes)
-    if "jsonld" in config.formats:
-        blocks["jsonld"] = b",\n".join(jsonld_nodes(own, config.base))
-    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+        blocks["trig"] = trig_block(quads, prefixes_for(config.base))
+    # for the merged graph, which the main process writes each triple once, grouped by subject,
+    # and counts for the dataset's description (so whatever the formats)
+    blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                  format=RdfFormat.N_TRIPLES)
 
 
 def page_bytes(src: SourceFile) -> bytes:
@@ -144,7 +113,7 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
         page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
         quads = page_quads(page, prov, config.iris)
-        _serialise(result, quads, config.iris.resource(page.title), config)
+        _serialise(result, quads, config)
     except PageError as e:
         result.error = {"path": src.where, "line": e.line, "reason": e.message}
         return result
