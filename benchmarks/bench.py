@@ -141,7 +141,7 @@ def tropekg(*args: str) -> list[str]:
 # -- the corpus ---------------------------------------------------------------------------------
 
 def synth_version() -> str:
-    return hashlib.sha256((ROOT / "src" / "tropekg" / "synth.py").read_bytes()).hexdigest()[:8]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "src" / "tropekg" / "synth").glob("*.py")))).hexdigest()[:8]
 
 
 def corpus_for(tropes: int, works: int, seed: int) -> tuple[Path, dict, float | None]:

@@ -88,7 +88,7 @@ def synth_corpus(tropes: int, works: int, seed: int) -> Path:
     """A synthetic corpus, cached under benchmarks/corpus/ (shared with benchmarks/bench.py)."""
     from tropekg.synth import STATS_FILE, generate
 
-    version = hashlib.sha256((ROOT / "src" / "tropekg" / "synth.py").read_bytes()).hexdigest()[:8]
+    version = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "src" / "tropekg" / "synth").glob("*.py")))).hexdigest()[:8]
     base = HERE / "corpus"
     base.mkdir(parents=True, exist_ok=True)
     folder = base / f"tropes{tropes}-works{works}-seed{seed}-{version}"
