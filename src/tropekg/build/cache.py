@@ -4,20 +4,28 @@ build into the same folder already made it.
 A page whose source, title, base, formats, page spellings and tropekg version are unchanged is not
 parsed again. One file per page, named by a hash of all of that, written atomically; an entry that
 is damaged is simply ignored and the page parsed again.
+
+The cache lives in the output folder, which may come from someone else: a ``.cache`` that is a
+link or not a folder is refused, and inside it links are removed or replaced, never followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shutil
+import stat
 from pathlib import Path
 
 from tropekg import __version__
 from tropekg.atomic import write_with
-from tropekg.build.discover import SourceFile
+from tropekg.build.discover import BuildError, SourceFile
 from tropekg.build.page import BuildConfig, PageResult
 
 CACHE_DIR = ".cache"
+_SUBFOLDER = re.compile(r"[0-9a-f]{2}")
 _FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
 
 
@@ -34,9 +42,36 @@ def entry_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / key[:2] / key
 
 
+def check_folder(cache_dir: Path) -> Path:
+    """``cache_dir``, once checked before a build uses it (under the build's lock): refused when
+    it is a link or not a folder; a subfolder where entries go that is a link or a file is
+    removed (the link itself, never what it leads to)."""
+    way_out = f"remove it (rm -r {cache_dir}) or build with --no-cache"
+    try:
+        st = os.lstat(cache_dir)
+    except FileNotFoundError:
+        return cache_dir
+    if stat.S_ISLNK(st.st_mode):
+        raise BuildError(f"{cache_dir} is a symbolic link (to {os.readlink(cache_dir)}), not the page cache "
+                         f"tropekg keeps; tropekg never follows a link out of the output folder: {way_out}")
+    if not stat.S_ISDIR(st.st_mode):
+        raise BuildError(f"{cache_dir} is not a folder, not the page cache tropekg keeps: {way_out}")
+    try:
+        for entry in os.scandir(cache_dir):
+            if _SUBFOLDER.fullmatch(entry.name) and not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+    except OSError as e:
+        raise BuildError(f"{cache_dir}: cannot use the page cache ({e.strerror or e}): {way_out}") from None
+    return cache_dir
+
+
 def read_entry(path: Path) -> PageResult | None:
     try:
-        with open(path, "rb") as f:
+        # an entry is never read through a link (the subfolders were checked by check_folder)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
             meta = json.loads(f.readline())
             lengths = meta.pop("lengths")
             blocks = {name: f.read(n) for name, n in lengths.items()}
@@ -65,8 +100,17 @@ def write_entry(path: Path, result: PageResult) -> None:
 
 
 def prune(cache_dir: Path, used: set[str]) -> None:
-    """Drop cache entries of pages no longer built or changed since."""
-    for sub in cache_dir.iterdir() if cache_dir.is_dir() else ():
-        for entry in sub.iterdir() if sub.is_dir() else ():
-            if entry.name not in used:
-                entry.unlink(missing_ok=True)
+    """Drop cache entries of pages no longer built or changed since. Links are removed, never
+    followed; a cache that cannot be changed (read-only) is left as it is."""
+    try:
+        subfolders = [e for e in os.scandir(cache_dir) if e.is_dir(follow_symlinks=False)]
+        for sub in subfolders:
+            for entry in os.scandir(sub.path):
+                if entry.name in used and entry.is_file(follow_symlinks=False):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+    except OSError:
+        pass  # a cache that cannot be pruned only costs disk space

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tropekg.build.input_folders import files_under
 from tropekg.readers import PageError, WikiSourceReader, reader_for
 from tropekg.titles import Title
 
@@ -27,17 +28,24 @@ class SourceFile:
     reader: str = WikiSourceReader.name  # the name of the reader (tropekg.readers) that reads it
 
 
-def discover(paths: Iterable[Path], title: Title | None = None) -> tuple[list[SourceFile], list[dict]]:
+def discover(paths: Iterable[Path], title: Title | None = None, *,
+             follow_symlinks: bool = False) -> tuple[list[SourceFile], list[dict]]:
     """Page files under the given files and folders, sorted by title; and the files that could not
-    be taken (no title, a second file for the same page) with their reasons."""
+    be taken (no title, a second file for the same page, a link out of its input folder when not
+    ``follow_symlinks``, a folder that cannot be read) with their reasons."""
     found: list[SourceFile] = []
     failed: list[dict] = []
     for root in paths:
         if root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.is_file())
-            for path in files:
+            files, unwalked = files_under(root, follow_symlinks)
+            failed.extend(unwalked)
+            for file in files:
+                path = file.path
                 reader = reader_for(path)
                 if reader is None:
+                    continue
+                if file.problem is not None:
+                    failed.append({"path": str(path), "line": None, "reason": file.problem})
                     continue
                 try:
                     found.append(SourceFile(path, path.relative_to(root).as_posix(), reader.title(path),

@@ -74,16 +74,23 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
 @click.option("--no-cache", is_flag=True,
               help="Parse every page again (by default, pages unchanged since the last build into OUT "
                    "are taken from OUT/.cache).")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read what symbolic links in PATHS lead to outside the folder they are in (by default "
+                   "such links are reported as failed pages and not read).")
 @click.option("--validate", "then_validate", is_flag=True,
               help="Validate the build with the SHACL shapes; exit 1 on violations.")
-def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, then_validate) -> None:
+def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, follow_symlinks,
+                  then_validate) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
     Namespace.PageName, Namespace.PageName@action=source, and rendered pages saved from the site
     as .html files with any name). Writes dataset.nq (N-Quads, one named
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
-    JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
+    JSON-LD with the shipped context) and report.json. Outputs are replaced atomically: readers
+    see the previous build's outputs or this one's, never a mix. A symbolic link in a folder that
+    leads out of it is not read unless --follow-symlinks; a subfolder that cannot be read is a
+    failed page.
 
     Exit codes: 0 ok; 1 --validate found violations; 2 usage or input error; 3 built, but some
     pages failed (see the report).
@@ -93,6 +100,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, t
       tropekg build examples/pages -o out
       tropekg build examples/pages -o out --validate
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
+      tropekg build linked-pages/ -o out --follow-symlinks
     """
     given = title_option(title)
     if given is not None and (len(paths) != 1 or not paths[0].is_file()):
@@ -100,7 +108,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, t
     try:
         with page_progress(quiet) as progress:
             report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
-                           progress=progress, cache=not no_cache)
+                           progress=progress, cache=not no_cache, follow_symlinks=follow_symlinks)
     except BuildError as e:
         fail(str(e))
     if not quiet:
