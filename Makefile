@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
 	$(BIN)/tropekg analyze --store out/kg.store --top 5
 	$(BIN)/tropekg viz hierarchy --store out/kg.store -o out/hierarchy.html
-	@echo "open out/hierarchy.html in a browser to explore the hierarchy"
+	@echo "browse the graph: .venv/bin/tropekg serve --store out/kg.store (then open http://127.0.0.1:7878/)"
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_DEPS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \

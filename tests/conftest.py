@@ -16,6 +16,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--regen-golden", action="store_true", default=False,
         help="rewrite the golden files from the current output (then review the diff)",
     )
+    parser.addoption(
+        "--save-screenshots", action="store_true", default=False,
+        help="keep the site's screenshots from the browser tests in docs/screenshots (for the README)",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ already, so it is not walked twice); a link that leads out of the folder is not 
 the user asks for it, so a page file that is a link to ``/etc/passwd`` is not read into the graph.
 A loop of links, a dangling link and a subfolder that cannot be read are each reported with their
 path, never skipped in silence. Only plain files are taken: a FIFO or a device named like a page
-would block or never end.
+would block or never end. Hidden files and folders (a crawl's state, a build's cache, version
+control) are left out.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def files_under(root: Path, follow_symlinks: bool = False) -> tuple[list[FoundFi
             continue
         subfolders: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
         for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden: a crawl's state, a build's cache, version control
             path = Path(entry.path)
             try:
                 st = entry.stat(follow_symlinks=False)

@@ -16,6 +16,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, 
 
 from tropekg.query.binding import bound_query_text, substitutions_for
 from tropekg.query.saved import QueryError
+from tropekg.query.syntax import describe_syntax_error
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
@@ -53,7 +54,7 @@ class GraphStore:
                 self.store = Store.read_only(str(self.path))
             else:
                 self.store = Store(str(self.path))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:  # RocksDB reports a folder that is no store as corruption
             raise StoreError(f"{self.path}: cannot open the store: {e}") from None
 
     @classmethod
@@ -145,22 +146,28 @@ class GraphStore:
             None, RDF_TYPE, NamedNode(TK_NS + "WantedPage"), iris.wanted_graph))
 
     # -- querying ------------------------------------------------------------------------------
-    def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
+    def run(self, text: str, bindings: dict | None = None, *, prefixes: dict[str, str] | None = None,
+            max_rows: int | None = None) -> Rows | Triples | Answer:
         """Run a query over the union of all graphs, parameters bound as pyoxigraph substitutions
         where those give the rows of the terms written in by hand, else by VALUES blocks
-        (:mod:`tropekg.query.binding`)."""
+        (:mod:`tropekg.query.binding`). ``prefixes`` are declared for the query unless it declares
+        them itself. A syntax error says where and what, never the parser's rule list. With
+        ``max_rows``, at most that many rows (or triples) are read, and the answer says if it was
+        cut."""
         try:
             substitutions = substitutions_for(text, bindings or {})
             if substitutions is None:
-                result = self.store.query(bound_query_text(text, bindings), use_default_graph_as_union=True)
+                result = self.store.query(bound_query_text(text, bindings), use_default_graph_as_union=True,
+                                          prefixes=prefixes)
             else:
                 result = self.store.query(text, use_default_graph_as_union=True,
-                                          substitutions=substitutions or None)
+                                          substitutions=substitutions or None, prefixes=prefixes)
         except QueryError as e:
             raise StoreError(f"cannot bind the parameters: {e}") from None
         except SyntaxError as e:
-            raise StoreError(f"the query is not valid SPARQL: {e}") from None
-        return to_answer(result)
+            raise StoreError(f"the query is not valid SPARQL: "
+                             f"{describe_syntax_error(text, str(e), prefixes)}") from None
+        return to_answer(result, max_rows)
 
     def graph_texts(self) -> Iterator[bytes]:
         """Each graph as N-Triples: a non-empty default graph, then every named graph."""
