@@ -53,20 +53,31 @@ def files_under(root: Path, follow_symlinks: bool = False) -> tuple[list[FoundFi
             path = Path(entry.path)
             try:
                 st = entry.stat(follow_symlinks=False)
-                if stat.S_ISLNK(st.st_mode):
-                    st = _link_target(path, top, follow_symlinks, found, failed)
-                    if st is None:
+                linked, inside = stat.S_ISLNK(st.st_mode), True
+                if linked:
+                    target = _link_target(path, top, found)
+                    if target is None:
                         continue
+                    st, inside = target
                 key = (st.st_dev, st.st_ino)
                 if stat.S_ISDIR(st.st_mode):
                     if key in above:
                         failed.append(_failure(path, f"a symbolic link loop: {os.readlink(path)} leads back "
                                                      "to a folder it is in"))
+                    elif linked and inside:
+                        continue  # a folder of the input folder: its pages are found under its own name
+                    elif not inside and not follow_symlinks:
+                        failed.append(_failure(path, f"a symbolic link to the folder {os.path.realpath(path)}, "
+                                                     f"outside the input folder: not followed ({NOT_FOLLOWED})"))
                     elif key not in walked:  # a folder two links lead to is walked once
                         walked.add(key)
                         subfolders.append((path, (*above, key)))
                 elif stat.S_ISREG(st.st_mode):
-                    found.append(FoundFile(path))
+                    if inside or follow_symlinks:
+                        found.append(FoundFile(path))
+                    else:
+                        found.append(FoundFile(path, f"a symbolic link to {os.path.realpath(path)}, outside the "
+                                                     f"input folder: not read ({NOT_FOLLOWED})"))
             except OSError as e:
                 failed.append(_failure(path, f"cannot read it ({e.strerror or e})"))
         stack.extend(reversed(subfolders))
@@ -74,12 +85,10 @@ def files_under(root: Path, follow_symlinks: bool = False) -> tuple[list[FoundFi
     return found, failed
 
 
-def _link_target(path: Path, top: str, follow_symlinks: bool, found: list[FoundFile],
-                 failed: list[dict]) -> os.stat_result | None:
-    """What a link found in an input folder leads to, when it is to be walked or read; None when
-    it is not (reported in ``found`` or ``failed`` when it leads out of the folder, in a loop or
-    nowhere; left alone when it is a folder inside the input folder, whose pages are found under
-    its own name, or neither a file nor a folder)."""
+def _link_target(path: Path, top: str, found: list[FoundFile]) -> tuple[os.stat_result, bool] | None:
+    """What a link found in an input folder leads to, and whether that is inside the folder; None
+    when it leads nowhere or in a loop (reported in ``found``, so a link named like a page is
+    named in the failures)."""
     try:
         st = os.stat(path)
     except OSError as e:
@@ -88,22 +97,7 @@ def _link_target(path: Path, top: str, follow_symlinks: bool, found: list[FoundF
         found.append(FoundFile(path, f"{reason}: {os.readlink(path)}"))
         return None
     target = os.path.realpath(path)
-    inside = target == top or target.startswith(top.rstrip(os.sep) + os.sep)
-    if stat.S_ISDIR(st.st_mode):
-        if inside:
-            return None
-        if not follow_symlinks:
-            failed.append(_failure(path, f"a symbolic link to the folder {target}, outside the input folder: "
-                                         f"not followed ({NOT_FOLLOWED})"))
-            return None
-        return st
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    if not inside and not follow_symlinks:
-        found.append(FoundFile(path, f"a symbolic link to {target}, outside the input folder: not read "
-                                     f"({NOT_FOLLOWED})"))
-        return None
-    return st
+    return st, target == top or target.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _failure(path: Path, reason: str) -> dict:
