@@ -241,11 +241,18 @@ def publish(out_dir: Path, version: Path) -> None:
     """Make ``version`` (a folder under ``.versions`` holding complete outputs) the build readers
     see, with one rename; then drop the versions before it and the names of outputs it lacks."""
     names = [name for name in OUTPUT_NAMES if (version / name).is_file()]
+    # names that are plain files, the very files of ``version`` (a folder of the older layout
+    # being brought in, see _migrate_legacy_outputs), become links once the switch makes them lead
+    # to the same bytes; every other name before it, when a link leads to the previous version
+    plain = {name for name in names if _same_file(out_dir / name, version / name)}
     fsync_dir(version)
     fsync_dir(version.parent)
-    for name in names:  # before the switch: until then they lead to the previous version's files
-        _link(out_dir / name, f"{CURRENT_LINK}/{name}")
+    for name in names:  # before the switch, a link leads to the previous version's file (or none)
+        if name not in plain:
+            _link(out_dir / name, f"{CURRENT_LINK}/{name}")
     _link(out_dir / CURRENT_LINK, f"{VERSIONS_DIR}/{version.name}")  # the switch
+    for name in sorted(plain):
+        _link(out_dir / name, f"{CURRENT_LINK}/{name}")
     try:
         fsync_dir(out_dir)
         for name in OUTPUT_NAMES:
@@ -257,6 +264,11 @@ def publish(out_dir: Path, version: Path) -> None:
                 _remove(Path(entry.path))
     except OSError:
         pass  # published; what is left over is cleared by the next build
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    st = _lstat(path)
+    return st is not None and stat.S_ISREG(st.st_mode) and os.path.samestat(st, os.lstat(other))
 
 
 def _link(path: Path, target: str) -> None:
