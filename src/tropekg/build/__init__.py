@@ -73,9 +73,11 @@ def build(
         done = False
         try:
             cache_dir = page_cache.check_folder(out_dir / page_cache.CACHE_DIR) if cache else None
-            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir)
+            spool = version / ".spool"  # blocks of pages too big to hold, on their way to the outputs
+            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, spool)
             used = write_outputs(version, results(sources, config, jobs), len(sources), report,
                                  formats, config.iris, progress)
+            shutil.rmtree(spool, ignore_errors=True)
             if report.pages == 0:
                 reasons = "; ".join(f"{_where(f)}: {f['reason']}" for f in report.failed[:3])
                 raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")

@@ -23,6 +23,7 @@ from tropekg import __version__
 from tropekg.atomic import write_with
 from tropekg.build.discover import BuildError, SourceFile
 from tropekg.build.page import BuildConfig, PageResult
+from tropekg.build.spool import Block, SpooledBlock, block_length, copy_block
 
 CACHE_DIR = ".cache"
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
@@ -65,22 +66,36 @@ def check_folder(cache_dir: Path) -> Path:
     return cache_dir
 
 
+# An entry whose blocks add up to more is not read into memory: its blocks stand for parts of the
+# entry file (a spooled page's, read back a piece at a time when the outputs are written).
+_HOLD_LIMIT = 4 << 20
+
+
 def read_entry(path: Path) -> PageResult | None:
     try:
         # an entry is never read through a link (the subfolders were checked by check_folder)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 return None
             meta = json.loads(f.readline())
             lengths = meta.pop("lengths")
-            blocks = {name: f.read(n) for name, n in lengths.items()}
-            trailing = f.read(1)
+            offset = f.tell()
+            if offset + sum(lengths.values()) != st.st_size:
+                return None
+            if sum(lengths.values()) > _HOLD_LIMIT:
+                blocks: dict[str, Block] = {}
+                for name, n in lengths.items():
+                    blocks[name] = SpooledBlock(str(path), offset, n, temporary=False)
+                    offset += n
+            else:
+                blocks = {name: f.read(n) for name, n in lengths.items()}
+                if f.read(1) or any(len(blocks[name]) != n for name, n in lengths.items()):
+                    return None
         result = PageResult(**{k: meta[k] for k in _FIELDS})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent or damaged: the page is simply parsed again
-    if trailing or any(len(blocks[name]) != n for name, n in lengths.items()):
-        return None
     result.references = [tuple(r) for r in result.references]
     result.blocks = blocks
     result.cached = True
@@ -89,12 +104,13 @@ def read_entry(path: Path) -> PageResult | None:
 
 def write_entry(path: Path, result: PageResult) -> None:
     meta = {k: getattr(result, k) for k in _FIELDS}
-    meta["lengths"] = {name: len(block) for name, block in result.blocks.items()}
+    meta["lengths"] = {name: block_length(block) for name, block in result.blocks.items()}
     header = json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n"
 
     def write(f) -> None:
         f.write(header)
-        f.writelines(result.blocks.values())
+        for block in result.blocks.values():
+            copy_block(block, f)
 
     write_with(path, write, durable=False)
 

@@ -2,7 +2,9 @@
 
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
 the same pages give byte-identical outputs. Triples several pages state go to the merged graph the
-first time only. Pages linked to but described by no page get a graph of their own.
+first time only. Pages linked to but described by no page get a graph of their own, written
+:data:`~tropekg.build.page.CHUNK` quads at a time (its N-Quads sorted on disk when they are many:
+one page may link to 200,000 pages no page describes).
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
 from tropekg import __version__
-from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
+from tropekg.build.page import CHUNK, PageResult, canonical, references_of, trig_block, turtle_block
+from tropekg.build.spool import (
+    Block,
+    LineSorter,
+    SpoolFile,
+    block_length,
+    block_lines,
+    copy_block,
+    discard,
+)
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
@@ -64,6 +76,13 @@ class BuildReport:
 def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme) -> list[Quad]:
     """Pages linked to but described by no page: typed from how they were linked, named, and
     marked tk:WantedPage, in a graph of their own."""
+    return [q for chunk in wanted_quad_chunks(described, refs, iris, 0) for q in chunk]
+
+
+def wanted_quad_chunks(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme,
+                       chunk: int) -> Iterator[list[Quad]]:
+    """The quads of :func:`wanted_quads`, in the same order, about ``chunk`` at a time (all at
+    once when ``chunk`` is 0)."""
     graph = iris.wanted_graph
     out: list[Quad] = []
     for key in sorted(refs):
@@ -80,7 +99,11 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
-    return out
+        if chunk and len(out) >= chunk:
+            yield out
+            out = []
+    if out:
+        yield out
 
 
 def _better_class(old: str | None, new: str | None) -> str | None:
@@ -102,15 +125,16 @@ class _SharedTriples:
         self.flush_every = flush_every
         self.count = 0
 
-    def add(self, ntriples: bytes) -> None:
-        for line in ntriples.split(b"\n"):
+    def add(self, lines: Iterable[bytes]) -> None:
+        """N-Triples lines (without their line ends)."""
+        for line in lines:
             if line:
                 digest = hashlib.blake2b(line, digest_size=16).digest()
                 if digest not in self.seen:
                     self.seen.add(digest)
                     self.pending.append(line)
-        if len(self.pending) >= self.flush_every:
-            self.flush()
+                    if len(self.pending) >= self.flush_every:
+                        self.flush()
 
     def flush(self) -> None:
         if not self.pending:
@@ -132,11 +156,11 @@ class _JsonLdGraph:
         self.empty = True
         f.write(jsonld_header(base))
 
-    def write(self, nodes: bytes) -> None:
-        if nodes:
+    def write(self, nodes: Block) -> None:
+        if block_length(nodes):
             if not self.empty:
                 self.f.write(b",\n")
-            self.f.write(nodes)
+            copy_block(nodes, self.f)
             self.empty = False
 
     def close(self) -> None:
@@ -175,30 +199,23 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             described.add(result.title.casefold())
             for fmt in ("nquads", "trig", "turtle"):
                 if fmt in files:
-                    files[fmt].write(result.blocks[fmt])
+                    copy_block(result.blocks[fmt], files[fmt])
             if jsonld is not None:
                 jsonld.write(result.blocks["jsonld"])
-            shared.add(result.blocks["shared"])
+            shared.add(block_lines(result.blocks["shared"]))
             report.quads += result.quads
             report.triples += result.own_triples
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
-            for key, spelling, cls in result.references:
+            for key, spelling, cls in references_of(result):
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
-        wanted = wanted_quads(described, refs, iris)
-        if wanted:
-            if "nquads" in files:
-                files["nquads"].write(canonical(wanted))
-            if "trig" in files:
-                files["trig"].write(trig_block(wanted, prefixes))
-            shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
-                                 format=RdfFormat.N_TRIPLES))
-            report.quads += len(wanted)
-            report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
-                                      and q.object == tk.WantedPage)
+            for block in result.blocks.values():
+                discard(block)
+        _write_wanted(wanted_quad_chunks(described, refs, iris, CHUNK), files, shared, report, prefixes,
+                      staging / ".spool")
         shared.flush()
         report.triples += shared.count
         if jsonld is not None:
@@ -212,3 +229,32 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
     return used
+
+
+def _write_wanted(chunks: Iterator[list[Quad]], files: dict, shared: _SharedTriples, report: BuildReport,
+                  prefixes: dict[str, str], spool_dir: Path) -> None:
+    """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk), TriG a block a
+    chunk, and its triples for the merged graph."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    sorter = None if second is None else LineSorter(spool_dir)
+    for quads in chain([first], [] if second is None else [second], chunks):
+        if "nquads" in files:
+            if sorter is None:
+                files["nquads"].write(canonical(quads))
+            else:
+                sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
+        if "trig" in files:
+            files["trig"].write(trig_block(quads, prefixes))
+        shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                             format=RdfFormat.N_TRIPLES).split(b"\n"))
+        report.quads += len(quads)
+        report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
+    if sorter is not None and "nquads" in files:
+        sorted_lines = SpoolFile(spool_dir, "wanted")
+        sorter.write_to(sorted_lines)
+        block = sorted_lines.block()
+        copy_block(block, files["nquads"])
+        discard(block)
