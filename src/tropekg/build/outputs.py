@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
 from tropekg import __version__
-from tropekg.build.page import CHUNK, PageResult, canonical, references_of, trig_block, turtle_block
+from tropekg.build.page import PageResult, canonical, references_of, trig_block, turtle_block
 from tropekg.build.spool import (
     Block,
     LineSorter,
@@ -45,6 +46,8 @@ OUTPUT_FILES = {
 REPORT_FILE = "report.json"
 
 # Class priority when several pages link to one undescribed page in different ways.
+# The wanted pages' quads written at a time (about 700 pages).
+WANTED_CHUNK = 5_000
 _CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
 
 
@@ -116,7 +119,7 @@ def _better_class(old: str | None, new: str | None) -> str | None:
 class _SharedTriples:
     """Triples several pages may state, written to the merged graph the first time only."""
 
-    def __init__(self, base: str, turtle, jsonld, flush_every: int = 50_000):
+    def __init__(self, base: str, turtle, jsonld, flush_every: int = 10_000):
         self.seen: set[bytes] = set()
         self.pending: list[bytes] = []
         self.base = base
@@ -135,6 +138,17 @@ class _SharedTriples:
                     self.pending.append(line)
                     if len(self.pending) >= self.flush_every:
                         self.flush()
+
+    def add_last(self, lines: Iterable[bytes], stated_before: Iterable[bool]) -> None:
+        """The last N-Triples lines of the build (the wanted pages'): each is written unless
+        ``stated_before`` says a page may have stated it and one did; none is remembered, since
+        nothing comes after them (so the set of seen triples does not grow with every wanted page)."""
+        for line, check in zip(lines, stated_before, strict=True):
+            if check and hashlib.blake2b(line, digest_size=16).digest() in self.seen:
+                continue
+            self.pending.append(line)
+            if len(self.pending) >= self.flush_every:
+                self.flush()
 
     def flush(self) -> None:
         if not self.pending:
@@ -210,11 +224,12 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
             for key, spelling, cls in references_of(result):
+                cls = sys.intern(cls) if cls else None  # one string per class, not one per link
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
             for block in result.blocks.values():
                 discard(block)
-        _write_wanted(wanted_quad_chunks(described, refs, iris, CHUNK), files, shared, report, prefixes,
+        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, shared, report, prefixes,
                       staging / ".spool")
         shared.flush()
         report.triples += shared.count
@@ -248,8 +263,10 @@ def _write_wanted(chunks: Iterator[list[Quad]], files: dict, shared: _SharedTrip
                 sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
         if "trig" in files:
             files["trig"].write(trig_block(quads, prefixes))
-        shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
-                             format=RdfFormat.N_TRIPLES).split(b"\n"))
+        lines = serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+        # a page that links to a wanted page may have typed it too; nothing else said of it here
+        # is said by any page
+        shared.add_last(lines.splitlines(), (q.predicate == RDF_TYPE and q.object != tk.WantedPage for q in quads))
         report.quads += len(quads)
         report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
     if sorter is not None and "nquads" in files:

@@ -105,20 +105,22 @@ class SpoolFile:
 
 
 class LineSorter:
-    """Lines in, all of them sorted out; runs of ``run`` lines are sorted and spilled to the spool
-    folder, then merged, so memory holds one run whatever the number of lines."""
+    """Lines in, all of them sorted out; runs of about ``run`` bytes are sorted and spilled to the
+    spool folder, then merged, so memory holds one run whatever the number of lines."""
 
-    def __init__(self, folder: Path, run: int = 200_000):
+    def __init__(self, folder: Path, run: int = 4 << 20):
         self.folder = folder
         self.run = run
         self.lines: list[bytes] = []
+        self.size = 0
         self.runs: list[Path] = []
 
     def add(self, lines: Iterable[bytes]) -> None:
         for line in lines:
             if line:
                 self.lines.append(line)
-                if len(self.lines) >= self.run:
+                self.size += len(line) + 40  # and the object holding it
+                if self.size >= self.run:
                     self._spill()
 
     def _spill(self) -> None:
@@ -127,7 +129,7 @@ class LineSorter:
         spool.write(b"\n".join(self.lines) + b"\n")
         spool.block()
         self.runs.append(spool.path)
-        self.lines = []
+        self.lines, self.size = [], 0
 
     def write_to(self, spool: SpoolFile) -> None:
         """All the lines, sorted, one a line; the spilled runs are removed."""
@@ -150,7 +152,7 @@ class LineSorter:
                 f.close()
             for path in self.runs:
                 path.unlink(missing_ok=True)
-        self.lines, self.runs = [], []
+        self.lines, self.runs, self.size = [], [], 0
 
 
 def remove_folder(folder: Path) -> None:
