@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -62,11 +61,24 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
                     f"\t{relations} relations\t{len(page.links)} links\t{len(page.warnings)} warnings"
                 )
             else:
-                click.echo(json.dumps(page.to_json(), ensure_ascii=False, indent=2))
+                _echo_pieces(page.json_text())
     if read == 0:
         fail("no wiki page found in " + ", ".join(files))
     if failed:
         sys.exit(ExitCode.USAGE if failed == read else ExitCode.PARTIAL)
+
+
+def _echo_pieces(pieces) -> None:
+    """Text made a piece at a time, written about 64 KB at a time, then a line end."""
+    buffered: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffered.append(piece)
+        size += len(piece)
+        if size >= 65536:
+            click.echo("".join(buffered), nl=False)
+            buffered, size = [], 0
+    click.echo("".join(buffered))
 
 
 @click.command("build")
