@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 _PIECE = 1 << 20  # how much of a spooled block is read at a time
+RUN_BYTES = 4 << 20  # about how much of a sort's lines is held before a run is spilled
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,9 @@ class LineSorter:
     """Lines in, all of them sorted out; runs of about ``run`` bytes are sorted and spilled to the
     spool folder, then merged, so memory holds one run whatever the number of lines."""
 
-    def __init__(self, folder: Path, run: int = 4 << 20):
+    def __init__(self, folder: Path, run: int | None = None):
         self.folder = folder
-        self.run = run
+        self.run = run or RUN_BYTES
         self.lines: list[bytes] = []
         self.size = 0
         self.runs: list[Path] = []
