@@ -42,6 +42,17 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def wikidata(tmp_path_factory):
+    """A local Oxigraph server holding the Wikidata-shaped sample of tests/wikidata_sample.py."""
+    from .sparql_server import oxigraph_server
+    from .wikidata_sample import write_sample_store
+
+    location = write_sample_store(tmp_path_factory.mktemp("wikidata") / "store")
+    with oxigraph_server(location) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
     """One Virtuoso server for the session (tests/virtuoso_server.py), empty, stopped by its PID at
     the end; skipped where Debian's virtuoso-opensource-7-bin is not installed (make test installs

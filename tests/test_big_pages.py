@@ -77,7 +77,7 @@ def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path
     monkeypatch.setattr(spool_module.SpoolFile, "__init__", counting)
     out = tmp_path / "out"
     report = build([pages], out, jobs=1, cache=False)
-    assert {"nquads", "trig", "turtle", "jsonld", "shared", "references", "run", "wanted"} <= set(spooled)
+    assert {"nquads", "trig", "triples", "references", "run", "wanted"} <= set(spooled)
     assert report.pages == 3 and report.wanted_pages > 1500
     nquads = OUTPUT_FILES["nquads"]
     assert (out / nquads).read_bytes() == (held / nquads).read_bytes()  # canonical: byte for byte

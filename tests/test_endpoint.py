@@ -17,14 +17,16 @@ from tropekg.store.embedded import GraphStore
 from tropekg.store.endpoint import Endpoint, EndpointError, redact
 
 from .sparql_server import oxigraph_server
+from .wikidata_sample import link_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def local(built, tmp_path_factory) -> GraphStore:
+def local(built, tmp_path_factory, wikidata) -> GraphStore:
     store = GraphStore(tmp_path_factory.mktemp("store") / "kg")
     store.load([built])
+    link_sample(store, wikidata)
     return store
 
 
@@ -35,9 +37,10 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def remote(server, built) -> Endpoint:
+def remote(server, built, wikidata) -> Endpoint:
     endpoint = Endpoint(server.query_url, server.update_url, server.graph_store_url)
     endpoint.load([built])
+    link_sample(endpoint, wikidata)
     return endpoint
 
 

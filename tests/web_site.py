@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Triple
 
 from tropekg.build import build
 from tropekg.store.embedded import GraphStore
@@ -83,18 +83,24 @@ def planted_store(folder: Path) -> Path:
     graph = NamedNode(GRAPH + "Main/WouldNotShootAGoodGuy")
     evil = NamedNode(RES + "Main/EvilTrope")
     evil_graph = NamedNode(GRAPH + "Main/EvilTrope")
-    # a display title holding markup, as a reader of rendered pages could bring in
-    for predicate in (NamedNode(SKOS + "prefLabel"), NamedNode("http://www.w3.org/2000/01/rdf-schema#label")):
-        for quad in list(store.store.quads_for_pattern(evil, predicate, None, evil_graph)):
-            store.store.remove(quad)
-        store.store.add(Quad(evil, predicate, Literal(EVIL_LABEL, language="en"), evil_graph))
-    store.store.extend([
-        Quad(trope, NamedNode(SKOS + "altLabel"), Literal(ALT_TITLE, language="en"), graph),
-        Quad(trope, NamedNode(SKOS + "exactMatch"), NamedNode(WIKIDATA), graph),
-        Quad(trope, NamedNode("http://www.w3.org/2002/07/owl#sameAs"), NamedNode(DBPEDIA), graph),
-        Quad(evil, NamedNode(SKOS + "altLabel"), Literal(EVIL_IMG, language="en"), evil_graph),
-        Quad(evil, NamedNode("http://xmlns.com/foaf/0.1/isPrimaryTopicOf"), NamedNode("javascript:window.__pwned=5"),
-             evil_graph),
+    # a display title holding markup, as a reader of rendered pages could bring in; planted through
+    # replace_graph, so the store's merged graph stays in step with its page graphs
+    labels = (NamedNode(SKOS + "prefLabel"), NamedNode("http://www.w3.org/2000/01/rdf-schema#label"))
+
+    def triples_of(graph, held=store):
+        return [Triple(q.subject, q.predicate, q.object) for q in held.store.quads_for_pattern(None, None, None, graph)]
+
+    evil_triples = [t for t in triples_of(evil_graph) if not (t.subject == evil and t.predicate in labels)]
+    evil_triples += [Triple(evil, p, Literal(EVIL_LABEL, language="en")) for p in labels]
+    evil_triples += [
+        Triple(evil, NamedNode(SKOS + "altLabel"), Literal(EVIL_IMG, language="en")),
+        Triple(evil, NamedNode("http://xmlns.com/foaf/0.1/isPrimaryTopicOf"), NamedNode("javascript:window.__pwned=5")),
+    ]
+    store.replace_graph(evil_graph, evil_triples)
+    store.replace_graph(graph, triples_of(graph) + [
+        Triple(trope, NamedNode(SKOS + "altLabel"), Literal(ALT_TITLE, language="en")),
+        Triple(trope, NamedNode(SKOS + "exactMatch"), NamedNode(WIKIDATA)),
+        Triple(trope, NamedNode("http://www.w3.org/2002/07/owl#sameAs"), NamedNode(DBPEDIA)),
     ])
     store.store.flush()
     del store

@@ -107,8 +107,10 @@ def flattened(g: nx.Graph) -> nx.Graph:
     for n, data in g.nodes(data=True):
         out.add_node(n, **{k: _scalar(v) for k, v in data.items() if v is not None})
     if g.is_multigraph():
-        for u, v, k, data in g.edges(keys=True, data=True):
-            out.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in data.items() if x is not None})
+        # GraphML and GEXF write an edge's key as its id, which must be unique in the file: a
+        # view's keys (the relation, "contrast with") repeat, and the relation is an attribute too
+        for n, (u, v, data) in enumerate(g.edges(data=True)):
+            out.add_edge(u, v, key=f"e{n}", **{a: _scalar(x) for a, x in data.items() if x is not None})
     else:
         for u, v, data in g.edges(data=True):
             out.add_edge(u, v, **{a: _scalar(x) for a, x in data.items() if x is not None})
@@ -162,6 +164,8 @@ def _csv_bytes(g: nx.Graph, raw: bool = False) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["source", "target", "source_label", "target_label", *keys])
     for u, v, data in g.edges(data=True):
+        if not g.is_directed() and g.nodes[u].get("bipartite") == 1:
+            u, v = v, u  # the trope-work view: the trope is the source, whichever way networkx lists it
         cells = [u, v, g.nodes[u].get("label", u), g.nodes[v].get("label", v),
                  *("" if data.get(k) is None else _scalar(data[k]) for k in keys)]
         w.writerow(cells if raw else [spreadsheet_safe(c) if isinstance(c, str) else c for c in cells])
@@ -178,6 +182,7 @@ def export_view(g: nx.Graph, fmt: str, path: Path, *, raw_csv: bool = False) -> 
         write_with(path, lambda f: nx.write_gexf(flat, f, encoding="utf-8"))
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(flat, name="label")
+        data["data"] = dict(flat.graph)  # the network's data is an object (networkx gives pairs)
         body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         write_with(path, lambda f: f.write(body))
     elif fmt == "dot":
@@ -266,10 +271,17 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
         # the embedded store streams: nothing of the whole graph is held in memory but JSON-LD's
         if quad_format:
             prefixes = prefixes_for(base) if fmt == "trig" else None
-            write_with(path, lambda f: local.dump(f, _RDF[fmt], prefixes=prefixes))
+
+            def write_quads(f):  # the named graphs: the store's default graph is their merged view
+                quads = (q for q in local.quads_for_pattern(None, None, None)
+                         if not isinstance(q.graph_name, DefaultGraph))
+                serialize(quads, f, _RDF[fmt], prefixes=prefixes)
+            write_with(path, write_quads)
         else:
+            union = not graph.merged_ready()  # a read-only store an older tropekg loaded
+
             def write(f):
-                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=True)
+                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=union)
                 _write_rdf(triples, fmt, base, f)
             write_with(path, write)
         return

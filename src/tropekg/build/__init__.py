@@ -41,11 +41,13 @@ def build(
     title: Title | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: bool = True,
+    sparql_endpoint: str | None = None,
     follow_symlinks: bool = False,
 ) -> BuildReport:
     """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc.
     With ``cache``, pages unchanged since an earlier build into the same folder are not
-    parsed again (``out_dir/.cache``). Symbolic links in input folders that lead out of them are
+    parsed again (``out_dir/.cache``). ``sparql_endpoint`` is the URL the graph will be served at,
+    named in the dataset's description. Symbolic links in input folders that lead out of them are
     followed only with ``follow_symlinks``."""
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
@@ -76,7 +78,7 @@ def build(
             spool = version / ".spool"  # blocks of pages too big to hold, on their way to the outputs
             config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, spool)
             used = write_outputs(version, results(sources, config, jobs), len(sources), report,
-                                 formats, config.iris, progress)
+                                 formats, config.iris, progress, sparql_endpoint)
             shutil.rmtree(spool, ignore_errors=True)
             if report.pages == 0:
                 reasons = "; ".join(f"{_where(f)}: {f['reason']}" for f in report.failed[:3])

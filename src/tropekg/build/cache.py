@@ -27,12 +27,13 @@ from tropekg.build.spool import Block, SpooledBlock, block_length, copy_block
 
 CACHE_DIR = ".cache"
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
-_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
+LAYOUT = "3"  # what a cache entry holds: a new layout makes every older entry a miss
+_FIELDS = ("title", "kind", "quads", "examples", "warnings", "references")
 
 
 def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
     h = hashlib.sha256()
-    for part in (__version__, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
+    for part in (__version__, LAYOUT, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
                  config.spellings_digest, ",".join(src.aliases), src.form or ""):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)

@@ -1,15 +1,16 @@
 """Writing the dataset: each page's result in, the output files out.
 
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
-the same pages give byte-identical outputs. Triples several pages state go to the merged graph the
-first time only. Pages linked to but described by no page get a graph of their own, written
-:data:`~tropekg.build.page.CHUNK` quads at a time (its N-Quads sorted on disk when they are many:
-one page may link to 200,000 pages no page describes).
+the same pages give byte-identical outputs. The merged graph (graph.ttl, graph.jsonld) is written
+by :mod:`.merged`: each triple once, grouped by subject. Pages linked to but described by no page
+get a graph of their own, written :data:`WANTED_CHUNK` quads at a time (its N-Quads sorted on disk
+when they are many: one page may link to 200,000 pages no page describes), and the dataset's
+VoID/DCAT description (:mod:`.description`) another. A page's blocks may be spooled to disk
+(:mod:`.spool`): they are copied a piece at a time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections import Counter
@@ -18,23 +19,17 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg import __version__
+from tropekg.build.description import description_quads
+from tropekg.build.merged import MergedGraph
 from tropekg.build.page import PageResult, canonical, references_of, trig_block, turtle_block
-from tropekg.build.spool import (
-    Block,
-    LineSorter,
-    SpoolFile,
-    block_length,
-    block_lines,
-    copy_block,
-    discard,
-)
+from tropekg.build.spool import LineSorter, SpoolFile, block_lines, copy_block, discard
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.namespaces import RDF_TYPE, SKOS_IN_SCHEME, prefixes_for
 from tropekg.titles import parse_title
 
 OUTPUT_FILES = {
@@ -99,6 +94,8 @@ def wanted_quad_chunks(described: set[str], refs: dict[str, tuple[str, str | Non
         out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
         if cls is not None:
             out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls == "Trope":
+                out.append(Quad(s, SKOS_IN_SCHEME, tk.TropeScheme, graph))
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
@@ -116,52 +113,6 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     return new if rank(new) < rank(old) else old
 
 
-class _SharedTriples:
-    """Triples several pages may state, written to the merged graph the first time only."""
-
-    def __init__(self, base: str, turtle, jsonld, flush_every: int = 10_000):
-        self.seen: set[bytes] = set()
-        self.pending: list[bytes] = []
-        self.base = base
-        self.turtle = turtle
-        self.jsonld = jsonld
-        self.flush_every = flush_every
-        self.count = 0
-
-    def add(self, lines: Iterable[bytes]) -> None:
-        """N-Triples lines (without their line ends)."""
-        for line in lines:
-            if line:
-                digest = hashlib.blake2b(line, digest_size=16).digest()
-                if digest not in self.seen:
-                    self.seen.add(digest)
-                    self.pending.append(line)
-                    if len(self.pending) >= self.flush_every:
-                        self.flush()
-
-    def add_last(self, lines: Iterable[bytes], stated_before: Iterable[bool]) -> None:
-        """The last N-Triples lines of the build (the wanted pages'): each is written unless
-        ``stated_before`` says a page may have stated it and one did; none is remembered, since
-        nothing comes after them (so the set of seen triples does not grow with every wanted page)."""
-        for line, check in zip(lines, stated_before, strict=True):
-            if check and hashlib.blake2b(line, digest_size=16).digest() in self.seen:
-                continue
-            self.pending.append(line)
-            if len(self.pending) >= self.flush_every:
-                self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        self.count += len(self.pending)
-        triples = list(parse(b"\n".join(self.pending) + b"\n", format=RdfFormat.N_TRIPLES))
-        self.pending = []
-        if self.turtle is not None:
-            self.turtle.write(turtle_block(triples, prefixes_for(self.base)))
-        if self.jsonld is not None:
-            self.jsonld.write(b",\n".join(jsonld_nodes(triples, self.base)))
-
-
 class _JsonLdGraph:
     """The @graph array of graph.jsonld: node objects from many writers, commas between them."""
 
@@ -170,11 +121,11 @@ class _JsonLdGraph:
         self.empty = True
         f.write(jsonld_header(base))
 
-    def write(self, nodes: Block) -> None:
-        if block_length(nodes):
+    def write(self, nodes: bytes) -> None:
+        if nodes:
             if not self.empty:
                 self.f.write(b",\n")
-            copy_block(nodes, self.f)
+            self.f.write(nodes)
             self.empty = False
 
     def close(self) -> None:
@@ -183,22 +134,22 @@ class _JsonLdGraph:
 
 def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
                   formats: tuple[str, ...], iris: IriScheme,
-                  progress: Callable[[int, int], None] | None) -> set[str]:
+                  progress: Callable[[int, int], None] | None,
+                  sparql_endpoint: str | None = None) -> set[str]:
     """Write the outputs of ``results`` into ``staging``; fill ``report``; return the cache keys
     the build used."""
     base = iris.base
     prefixes = prefixes_for(base)
     prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
     files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}  # noqa: SIM115
-    jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
-    for fmt in ("trig", "turtle"):
-        if fmt in files:
-            files[fmt].write(prefix_lines)
-    shared = _SharedTriples(base, files.get("turtle"), jsonld)
+    merged = MergedGraph(staging / ".merged")
     kinds: Counter[str] = Counter()
     described: set[str] = set()
     refs: dict[str, tuple[str, str | None]] = {}
     used: set[str] = set()
+    for fmt in ("trig", "turtle"):
+        if fmt in files:
+            files[fmt].write(prefix_lines)
     try:
         for done, result in enumerate(results, start=1):
             if progress is not None:
@@ -211,14 +162,11 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             report.cached += result.cached
             kinds[result.kind] += 1
             described.add(result.title.casefold())
-            for fmt in ("nquads", "trig", "turtle"):
+            for fmt in ("nquads", "trig"):
                 if fmt in files:
                     copy_block(result.blocks[fmt], files[fmt])
-            if jsonld is not None:
-                jsonld.write(result.blocks["jsonld"])
-            shared.add(block_lines(result.blocks["shared"]))
+            _add_lines(merged, block_lines(result.blocks["triples"]))
             report.quads += result.quads
-            report.triples += result.own_triples
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
@@ -229,16 +177,28 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
             for block in result.blocks.values():
                 discard(block)
-        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, shared, report, prefixes,
+        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, merged, report, prefixes,
                       staging / ".spool")
-        shared.flush()
-        report.triples += shared.count
+        jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
+        counts = merged.write(files.get("turtle"), jsonld, prefixes, base)
+        report.triples = counts.triples
+        # the dataset describes itself, in its own graph, after the data it counts
+        page_count = sum(kinds.values())
+        described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in formats},
+                                         page_count, dict(kinds), sparql_endpoint)
+        _write_quads(files, described_by, prefixes)
+        report.quads += len(described_by)
+        triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
+        if "turtle" in files:
+            files["turtle"].write(turtle_block(triples, prefixes))
         if jsonld is not None:
+            jsonld.write(b",\n".join(jsonld_nodes(triples, base)))
             jsonld.close()
         for f in files.values():
             f.flush()
             os.fsync(f.fileno())
     finally:
+        merged.close()
         for f in files.values():
             f.close()
     report.pages = sum(kinds.values())
@@ -246,7 +206,19 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
     return used
 
 
-def _write_wanted(chunks: Iterator[list[Quad]], files: dict, shared: _SharedTriples, report: BuildReport,
+def _add_lines(merged: MergedGraph, lines: Iterable[bytes], batch: int = 10_000) -> None:
+    """N-Triples lines to the merged graph, ``batch`` at a time (a spooled page's are many)."""
+    held: list[bytes] = []
+    for line in lines:
+        held.append(line)
+        if len(held) >= batch:
+            merged.add(b"\n".join(held))
+            held = []
+    if held:
+        merged.add(b"\n".join(held))
+
+
+def _write_wanted(chunks: Iterator[list[Quad]], files: dict, merged: MergedGraph, report: BuildReport,
                   prefixes: dict[str, str], spool_dir: Path) -> None:
     """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk), TriG a block a
     chunk, and its triples for the merged graph."""
@@ -256,17 +228,14 @@ def _write_wanted(chunks: Iterator[list[Quad]], files: dict, shared: _SharedTrip
     second = next(chunks, None)
     sorter = None if second is None else LineSorter(spool_dir)
     for quads in chain([first], [] if second is None else [second], chunks):
-        if "nquads" in files:
-            if sorter is None:
-                files["nquads"].write(canonical(quads))
-            else:
+        if sorter is None:
+            _write_quads(files, quads, prefixes)
+        else:
+            if "nquads" in files:
                 sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
-        if "trig" in files:
-            files["trig"].write(trig_block(quads, prefixes))
-        lines = serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
-        # a page that links to a wanted page may have typed it too; nothing else said of it here
-        # is said by any page
-        shared.add_last(lines.splitlines(), (q.predicate == RDF_TYPE and q.object != tk.WantedPage for q in quads))
+            if "trig" in files:
+                files["trig"].write(trig_block(quads, prefixes))
+        merged.add(_ntriples(quads))
         report.quads += len(quads)
         report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
     if sorter is not None and "nquads" in files:
@@ -275,3 +244,15 @@ def _write_wanted(chunks: Iterator[list[Quad]], files: dict, shared: _SharedTrip
         block = sorted_lines.block()
         copy_block(block, files["nquads"])
         discard(block)
+
+
+def _ntriples(quads: list[Quad]) -> bytes:
+    return serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+
+
+def _write_quads(files: dict, quads: list[Quad], prefixes: dict[str, str]) -> None:
+    """Quads of a graph that is not a page's (wanted pages, the description) into the quad files."""
+    if "nquads" in files:
+        files["nquads"].write(canonical(quads))
+    if "trig" in files:
+        files["trig"].write(trig_block(quads, prefixes))

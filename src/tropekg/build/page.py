@@ -1,16 +1,15 @@
 """One page through the build: a page file in, its serialised blocks out.
 
 A page is read, parsed, mapped and serialised by pyoxigraph: its named graph as canonical N-Quads
-and TriG, and for the merged graph a Turtle block and compact JSON-LD nodes of the triples only
-this page can state. The triples other pages may state too (the type of a linked page, a shortcut
-or inverse relation) come back as N-Triples lines for the main process to deduplicate. Never
-raises for a bad page: the result carries the error.
+and TriG, and its triples as N-Triples lines for the merged graph, which the main process writes
+(:mod:`.merged`: each triple once, grouped by subject). Never raises for a bad page: the result
+carries the error.
 
 A page is mapped and serialised :data:`CHUNK` quads at a time. One that states more (a pathological
 page: 200,000 example bullets state 2.6 million quads) has its blocks written to the build's spool
 folder as they are made (:mod:`.spool`), its N-Quads sorted on disk, so its memory does not grow
-with what it states; its TriG, Turtle and JSON-LD then come in several blocks, which say the same
-graph. Every other page gives exactly the bytes it gave before.
+with what it states; its TriG then comes in several blocks, which say the same graph. Every other
+page gives exactly the bytes it gave before.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg.build.discover import SourceFile
 from tropekg.build.spool import Block, LineSorter, SpoolFile, block_lines
 from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
-from tropekg.rdf.jsonld import jsonld_nodes
-from tropekg.rdf.mapping import Provenance, map_page, referenced, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.mapping import Provenance, map_page, referenced
+from tropekg.rdf.namespaces import prefixes_for
 from tropekg.readers import PageError, reader_named
 from tropekg.titles import Title, parse_title
 
@@ -66,13 +64,11 @@ class BuildConfig:
 class PageResult:
     title: str
     kind: str | None = None
-    # serialised page: nquads (canonical), trig, turtle and jsonld (merged-graph triples only this
-    # page states; jsonld as node objects joined by ",\n"), shared (N-Triples lines others may
-    # state); for a spooled page also references (the lines of :func:`reference_lines`), held in
-    # a block rather than in ``references``
+    # serialised page: nquads (canonical), trig, and triples (N-Triples, for the merged graph); for
+    # a spooled page also references (the lines of its references), held in a block rather than in
+    # ``references``
     blocks: dict[str, Block] = field(default_factory=dict)
     quads: int = 0
-    own_triples: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
     references: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -104,43 +100,28 @@ def turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
     return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
-# Predicates another page may state about this page's resource too (its type when it links here,
-# the inverse of a relation it states, a shortcut from a work page).
-_SHARED_PREDICATES = frozenset(
-    p.value for p in (RDF_TYPE, tk.subTropeOf, tk.superTropeOf, tk.exemplifiedBy, tk.avertedIn)
-)
-
-
-def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
-    """Triples only this page can state, and those other pages may state as well."""
-    own: list[Triple] = []
-    shared: list[Triple] = []
-    for q in quads:
-        t = Triple(q.subject, q.predicate, q.object)
-        s = q.subject
-        if s == page_subject:
-            (shared if q.predicate.value in _SHARED_PREDICATES else own).append(t)
-        elif s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(page_subject.value + "/")):
-            own.append(t)  # the page graph's provenance and the page's own examples
-        else:
-            shared.append(t)
-    return own, shared
+def _serialise(result: PageResult, quads: list[Quad], config: BuildConfig) -> None:
+    blocks = result.blocks
+    blocks["nquads"] = canonical(quads)
+    if "trig" in config.formats:
+        blocks["trig"] = trig_block(quads, prefixes_for(config.base))
+    # for the merged graph, which the main process writes each triple once, grouped by subject,
+    # and counts for the dataset's description (so whatever the formats)
+    blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                  format=RdfFormat.N_TRIPLES)
 
 
 class _PageWriter:
     """Serialises a page's quads as they come, a chunk at a time: in memory while the page fits in
-    one chunk (the bytes :func:`canonical` and the block functions give), spooled to disk from the
-    second chunk on."""
+    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on."""
 
-    def __init__(self, result: PageResult, page_subject: NamedNode, config: BuildConfig):
+    def __init__(self, result: PageResult, config: BuildConfig):
         self.result = result
-        self.subject = page_subject
         self.config = config
         self.prefixes = prefixes_for(config.base)
         self.held: list[Quad] | None = None
         self.spools: dict[str, SpoolFile] = {}
         self.sorter: LineSorter | None = None
-        self.jsonld_empty = True
 
     def take(self, quads: list[Quad]) -> None:
         if not self.spools and self.held is None:
@@ -155,7 +136,7 @@ class _PageWriter:
 
     def _start_spooling(self) -> None:
         folder = self.config.spool_dir
-        names = ["nquads", *[f for f in ("trig", "turtle", "jsonld") if f in self.config.formats], "shared"]
+        names = ["nquads", *(["trig"] if "trig" in self.config.formats else []), "triples"]
         self.spools = {name: SpoolFile(folder, name) for name in names}
         self.sorter = LineSorter(folder)
         held, self.held = self.held, None
@@ -166,21 +147,13 @@ class _PageWriter:
         self.sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
         if "trig" in self.spools:
             self.spools["trig"].write(trig_block(quads, self.prefixes))
-        own, shared = _split(quads, self.subject)
-        self.result.own_triples += len(own)
-        if "turtle" in self.spools:
-            self.spools["turtle"].write(turtle_block(own, self.prefixes))
-        if "jsonld" in self.spools and own:
-            nodes = b",\n".join(jsonld_nodes(own, self.config.base))
-            self.spools["jsonld"].write(nodes if self.jsonld_empty else b",\n" + nodes)
-            self.jsonld_empty = False
-        if shared:
-            self.spools["shared"].write(serialize(shared, format=RdfFormat.N_TRIPLES))
+        self.spools["triples"].write(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                               format=RdfFormat.N_TRIPLES))
 
     def finish(self, references: Iterable[tuple[Title, str | None]]) -> None:
         result = self.result
         if not self.spools:
-            _serialise(result, self.held or [], self.subject, self.config)
+            _serialise(result, self.held or [], self.config)
             result.quads = len(self.held or [])
             result.references = [(t.key, str(t), cls) for t, cls in references]
             return
@@ -195,21 +168,6 @@ class _PageWriter:
                 batch = []
         refs.write(b"".join(batch))
         result.blocks["references"] = refs.block()
-
-
-def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
-    prefixes = prefixes_for(config.base)
-    blocks = result.blocks
-    blocks["nquads"] = canonical(quads)
-    if "trig" in config.formats:
-        blocks["trig"] = trig_block(quads, prefixes)
-    own, shared = _split(quads, page_subject)
-    result.own_triples = len(own)
-    if "turtle" in config.formats:
-        blocks["turtle"] = turtle_block(own, prefixes)
-    if "jsonld" in config.formats:
-        blocks["jsonld"] = b",\n".join(jsonld_nodes(own, config.base))
-    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
 
 
 def references_of(result: PageResult) -> Iterator[tuple[str, str, str | None]]:
@@ -239,7 +197,7 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
                            form=src.form)
         page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
-        writer = _PageWriter(result, config.iris.resource(page.title), config)
+        writer = _PageWriter(result, config)
         map_page(page, prov, config.iris, writer.take, CHUNK)
         writer.finish(referenced(page))
     except PageError as e:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from pyoxigraph import NamedNode, Triple
+
 from tropekg.store.answers import Answer, Rows, Triples
 from tropekg.store.datasets import BackendError, LoadReport, StoreError
 
@@ -27,13 +29,19 @@ class GraphBackend(Protocol):
 
     def run(self, text: str, bindings: dict | None = None, *,
             prefixes: dict[str, str] | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of the page graphs, parameters bound (never pasted);
-        ``prefixes`` are declared for it where the query does not declare them."""
+        """Run a query over the merged graph (each triple of the page graphs once; an endpoint's
+        union default graph), parameters bound (never pasted); ``prefixes`` are declared for it
+        where the query does not declare them."""
         ...
 
     def load(self, paths: Iterable[Path], prune: bool = False,
              progress: Callable[[int], None] | None = None) -> LoadReport:
         """Load build folders or RDF files, each page graph replacing the one already there."""
+        ...
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held (a linkset a rerun
+        replaces); returns the number of triples written."""
         ...
 
     def graph_texts(self) -> Iterator[bytes]:

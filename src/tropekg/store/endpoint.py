@@ -261,8 +261,9 @@ class Endpoint:
             if looks_like_html(body):
                 raise self._wrong_answer(what, body, headers, "RDF (N-Triples or Turtle)")
             try:
-                return Triples([Triple(q.subject, q.predicate, _canonical(q.object))
-                                for q in parse(body, format=fmt)])
+                # a set: an endpoint whose union default graph is a bag repeats a triple per graph
+                triples = [Triple(q.subject, q.predicate, _canonical(q.object)) for q in parse(body, format=fmt)]
+                return Triples(list(dict.fromkeys(triples)))
             except (SyntaxError, ValueError):
                 raise self._wrong_answer(what, body, headers, "RDF (N-Triples or Turtle)") from None
         if looks_like_html(body):
@@ -349,15 +350,19 @@ class Endpoint:
                 progress(report.graphs_replaced)
         if prune:
             rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            prefix = iris.page_graph_prefix
             for (g,) in rows.rows:
-                if isinstance(g, NamedNode) and g.value.startswith(prefix) and g != wanted \
-                        and g.value not in loaded:
+                if isinstance(g, NamedNode) and iris.is_page_graph(g.value) and g.value not in loaded:
                     self._graph_request("DELETE", g)
                     report.graphs_pruned += 1
         if self.update_url:
             self.update(described_pages_not_wanted(iris))
         return report
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held (one PUT)."""
+        triples = list(dict.fromkeys(triples))
+        self._graph_request("PUT", graph, serialize(triples, format=RdfFormat.N_TRIPLES))
+        return len(triples)
 
     def graph_texts(self):
         """Each page graph as N-Triples. An endpoint is often shared: not the server's own graphs
