@@ -128,3 +128,24 @@ def test_a_page_of_link_bullets_builds_in_bounded_memory(tmp_path):
 
     size = (main / "Bullets.txt").stat().st_size
     assert (peak(main / "Bullets.txt") - peak(main / "Tiny.txt")) / size < 300
+
+
+def test_a_text_too_long_for_a_store_is_cut_with_a_warning(tmp_path, monkeypatch):
+    """Oxigraph's parser refuses a literal over 16 MB: a 30 MB example line built, but its dataset
+    could not be loaded (and the merged graph could not be written). Text over the limit is cut in
+    the graph, never in the page model, and the page says so."""
+    import tropekg.rdf.mapping as mapping_module
+
+    assert mapping_module.LITERAL_LIMIT * 4 + 100 < 16 * 2**20  # even all 4-byte UTF-8, under the limit
+    monkeypatch.setattr(mapping_module, "LITERAL_LIMIT", 2_000)
+    main = tmp_path / "pages" / "Main"
+    main.mkdir(parents=True)
+    (main / "LongExample.txt").write_text("A trope.\n* ''Film/LongFilm'': " + "a hero spares the villain " * 400 + "\n")
+    out = tmp_path / "out"
+    report = build([tmp_path / "pages"], out, jobs=1)
+    [warning] = report.page_warnings["Main/LongExample"]
+    assert warning["line"] == 2 and "cut to its first 2,000" in warning["message"]
+    texts = [q.object.value for q in pyoxigraph.parse(path=str(out / OUTPUT_FILES["nquads"]),
+                                                     format=pyoxigraph.RdfFormat.N_QUADS)
+             if q.predicate.value.endswith("#text")]
+    assert len(texts) == 1 and len(texts[0]) == 2_000 + len(" [...]") and texts[0].endswith(" [...]")

@@ -198,7 +198,7 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
         page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
         writer = _PageWriter(result, config)
-        map_page(page, prov, config.iris, writer.take, CHUNK)
+        cuts = map_page(page, prov, config.iris, writer.take, CHUNK)
         writer.finish(referenced(page))
     except PageError as e:
         result.error = {"path": src.where, "line": e.line, "reason": e.message}
@@ -209,5 +209,5 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
         return result
     result.kind = page.kind
     result.examples = len(page.examples)
-    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
+    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings] + cuts
     return result

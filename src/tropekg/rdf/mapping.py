@@ -107,6 +107,15 @@ class _Context:
     # millions of them is never held whole
     emit: Callable[[list[Quad]], None] | None = None
     chunk: int = 0
+    cuts: list[dict] = field(default_factory=list)  # texts cut to LITERAL_LIMIT: line, message
+
+    def text(self, value: str, line: int | None, what: str) -> str:
+        """``value``, cut to :data:`LITERAL_LIMIT` characters (the cut noted) when longer."""
+        if len(value) <= LITERAL_LIMIT:
+            return value
+        self.cuts.append({"line": line, "message": f"the {what} ({len(value):,} characters) is cut to its first "
+                                                   f"{LITERAL_LIMIT:,} in the graph: RDF stores read no longer text"})
+        return value[:LITERAL_LIMIT] + " [...]"
 
     def add(self, s, p, o) -> None:
         key = (s, p, o)
@@ -145,6 +154,12 @@ def linked_class(title: Title) -> str | None:
     if title.role == ROLE_WORK:
         return title.work_class
     return ROLE_CLASS.get(title.role)
+
+
+# Text longer than this is cut in the graph, and the page warns of it: Oxigraph's parser (the store's
+# loader) refuses a literal over 16 MB, and no wiki page says that much in one paragraph, only a
+# pathological one (an example bullet of 30 MB).
+LITERAL_LIMIT = 1_000_000
 
 
 def _text(value: str) -> Literal:
@@ -202,11 +217,11 @@ page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:pre
 def description(ctx: _Context) -> None:
     page, s = ctx.page, ctx.subject
     if page.description:
-        ctx.add(s, SKOS_DEFINITION, _text(page.description))
+        ctx.add(s, SKOS_DEFINITION, _text(ctx.text(page.description, None, "description")))
     if page.quote:
-        ctx.add(s, tk.quote, _text(page.quote))
+        ctx.add(s, tk.quote, _text(ctx.text(page.quote, None, "quote")))
     if page.quote_attribution:
-        ctx.add(s, tk.quoteAttribution, _text(page.quote_attribution))
+        ctx.add(s, tk.quoteAttribution, _text(ctx.text(page.quote_attribution, None, "quote's attribution")))
     if page.quote_source is not None:
         ctx.add(s, tk.quoteSource, ctx.typed(page.quote_source, linked_class(page.quote_source)))
     for title in page.mentions:
@@ -309,9 +324,9 @@ def examples(ctx: _Context) -> None:
         ctx.add_own(own, e, tk.depth, _integer(ex.depth))
         ctx.add_own(own, e, tk.onPage, ctx.subject)
         if ex.text:
-            ctx.add_own(own, e, tk.text, _text(ex.text))
+            ctx.add_own(own, e, tk.text, _text(ctx.text(ex.text, ex.line, "example's text")))
         if ex.folder:
-            ctx.add_own(own, e, tk.folder, Literal(ex.folder))
+            ctx.add_own(own, e, tk.folder, Literal(ctx.text(ex.folder, ex.line, "example's folder title")))
         if parent is not None:
             ctx.add_own(own, e, tk.parentExample, parent)
         for title in ex.mentions:
@@ -363,9 +378,10 @@ def page_quads(page: Page, prov: Provenance, iris: IriScheme | None = None) -> l
 
 
 def map_page(page: Page, prov: Provenance, iris: IriScheme | None, emit: Callable[[list[Quad]], None],
-             chunk: int = 0) -> None:
+             chunk: int = 0) -> list[dict]:
     """The quads of :func:`page_quads`, in the same order, handed to ``emit`` a list at a time:
-    ``chunk`` quads (the last list fewer), or all at once when ``chunk`` is 0."""
+    ``chunk`` quads (the last list fewer), or all at once when ``chunk`` is 0. Returns the texts
+    cut to :data:`LITERAL_LIMIT` (``line``, ``message``), as warnings for the page."""
     iris = iris or IriScheme()
     ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title),
                    emit=emit if chunk else None, chunk=chunk)
@@ -374,6 +390,7 @@ def map_page(page: Page, prov: Provenance, iris: IriScheme | None, emit: Callabl
     provenance(ctx, prov)
     if ctx.out:
         emit(ctx.out)
+    return ctx.cuts
 
 
 def emitted_predicates() -> set[str]:
