@@ -3,15 +3,20 @@
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
 the same pages give byte-identical outputs. The merged graph (graph.ttl, graph.jsonld) is written
 by :mod:`.merged`: each triple once, grouped by subject. Pages linked to but described by no page
-get a graph of their own, and the dataset's VoID/DCAT description (:mod:`.description`) another.
+get a graph of their own, written :data:`WANTED_CHUNK` quads at a time (its N-Quads sorted on disk
+when they are many: one page may link to 200,000 pages no page describes), and the dataset's
+VoID/DCAT description (:mod:`.description`) another. A page's blocks may be spooled to disk
+(:mod:`.spool`): they are copied a piece at a time.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, Triple, serialize
@@ -19,7 +24,8 @@ from pyoxigraph import Quad, RdfFormat, Triple, serialize
 from tropekg import __version__
 from tropekg.build.description import description_quads
 from tropekg.build.merged import MergedGraph
-from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
+from tropekg.build.page import PageResult, canonical, references_of, trig_block, turtle_block
+from tropekg.build.spool import LineSorter, SpoolFile, block_lines, copy_block, discard
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
@@ -35,6 +41,9 @@ OUTPUT_FILES = {
 REPORT_FILE = "report.json"
 
 # Class priority when several pages link to one undescribed page in different ways.
+# The wanted pages' quads written at a time (about 7,000 pages; a build that wants fewer writes
+# their TriG in one block, as before).
+WANTED_CHUNK = 50_000
 _CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
 
 
@@ -66,6 +75,13 @@ class BuildReport:
 def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme) -> list[Quad]:
     """Pages linked to but described by no page: typed from how they were linked, named, and
     marked tk:WantedPage, in a graph of their own."""
+    return [q for chunk in wanted_quad_chunks(described, refs, iris, 0) for q in chunk]
+
+
+def wanted_quad_chunks(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme,
+                       chunk: int) -> Iterator[list[Quad]]:
+    """The quads of :func:`wanted_quads`, in the same order, about ``chunk`` at a time (all at
+    once when ``chunk`` is 0)."""
     graph = iris.wanted_graph
     out: list[Quad] = []
     for key in sorted(refs):
@@ -84,7 +100,11 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
-    return out
+        if chunk and len(out) >= chunk:
+            yield out
+            out = []
+    if out:
+        yield out
 
 
 def _better_class(old: str | None, new: str | None) -> str | None:
@@ -145,23 +165,21 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             described.add(result.title.casefold())
             for fmt in ("nquads", "trig"):
                 if fmt in files:
-                    files[fmt].write(result.blocks[fmt])
-            merged.add(result.blocks["triples"])
+                    copy_block(result.blocks[fmt], files[fmt])
+            _add_lines(merged, block_lines(result.blocks["triples"]))
             report.quads += result.quads
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
-            for key, spelling, cls in result.references:
+            for key, spelling, cls in references_of(result):
+                cls = sys.intern(cls) if cls else None  # one string per class, not one per link
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
-        wanted = wanted_quads(described, refs, iris)
-        if wanted:
-            _write_quads(files, wanted, prefixes)
-            merged.add(_ntriples(wanted))
-            report.quads += len(wanted)
-            report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
-                                      and q.object == tk.WantedPage)
+            for block in result.blocks.values():
+                discard(block)
+        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, merged, report, prefixes,
+                      staging / ".spool")
         jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
         counts = merged.write(files.get("turtle"), jsonld, prefixes, base)
         report.triples = counts.triples
@@ -187,6 +205,46 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
     return used
+
+
+def _add_lines(merged: MergedGraph, lines: Iterable[bytes], batch: int = 10_000) -> None:
+    """N-Triples lines to the merged graph, ``batch`` at a time (a spooled page's are many)."""
+    held: list[bytes] = []
+    for line in lines:
+        held.append(line)
+        if len(held) >= batch:
+            merged.add(b"\n".join(held))
+            held = []
+    if held:
+        merged.add(b"\n".join(held))
+
+
+def _write_wanted(chunks: Iterator[list[Quad]], files: dict, merged: MergedGraph, report: BuildReport,
+                  prefixes: dict[str, str], spool_dir: Path) -> None:
+    """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk), TriG a block a
+    chunk, and its triples for the merged graph."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    sorter = None if second is None else LineSorter(spool_dir)
+    for quads in chain([first], [] if second is None else [second], chunks):
+        if sorter is None:
+            _write_quads(files, quads, prefixes)
+        else:
+            if "nquads" in files:
+                sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
+            if "trig" in files:
+                files["trig"].write(trig_block(quads, prefixes))
+        merged.add(_ntriples(quads))
+        report.quads += len(quads)
+        report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
+    if sorter is not None and "nquads" in files:
+        sorted_lines = SpoolFile(spool_dir, "wanted")
+        sorter.write_to(sorted_lines)
+        block = sorted_lines.block()
+        copy_block(block, files["nquads"])
+        discard(block)
 
 
 def _ntriples(quads: list[Quad]) -> bytes:

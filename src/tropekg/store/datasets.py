@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from tropekg.build import OUTPUT_FILES, REPORT_FILE, finish_commit
+from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, published
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
 from tropekg.rdf.namespaces import TK_NS
 
@@ -42,13 +42,13 @@ class LoadReport:
 
 
 def dataset_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files to load: a build folder means its dataset.nq."""
+    """The RDF files to load: a build folder means its dataset.nq. A build folder is only read,
+    never changed, and may come from someone else: see :func:`tropekg.build.published`."""
     out = []
     for p in paths:
         if p.is_dir():
-            finish_commit(p)  # a build killed while putting its outputs in place is completed first
-            nq = p / OUTPUT_FILES["nquads"]
-            if not nq.is_file():
+            nq = _build_output(p, OUTPUT_FILES["nquads"])
+            if nq is None:
                 raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
             out.append(nq)
         elif p.is_file():
@@ -60,14 +60,28 @@ def dataset_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def _build_output(folder: Path, name: str) -> Path | None:
+    try:
+        return published(folder, name)
+    except BuildError as e:
+        raise StoreError(str(e)) from None
+
+
+# A report far larger than any build writes is not read (the base is then told from the data).
+_REPORT_LIMIT = 256 * 1024 * 1024
+
+
 def build_base(paths: Iterable[Path]) -> str | None:
     """The base IRI the build folders among ``paths`` were built with (from their report), if they
     say; several builds with different bases cannot be loaded together."""
     bases = set()
     for p in paths:
         if p.is_dir():
+            report = _build_output(p, REPORT_FILE)
             try:
-                base = json.loads((p / REPORT_FILE).read_text(encoding="utf-8")).get("base")
+                if report is None or report.stat().st_size > _REPORT_LIMIT:
+                    continue
+                base = json.loads(report.read_text(encoding="utf-8")).get("base")
             except (OSError, ValueError, AttributeError):
                 continue
             if isinstance(base, str) and base:
