@@ -400,3 +400,28 @@ def test_the_permission_checks_really_stop_the_child(tmp_path):
         assert permissions_stop(locked)
     finally:
         locked.chmod(stat.S_IRWXU)
+
+
+def test_a_report_that_leads_to_an_endless_file_is_never_read(tmp_path):
+    """``load`` reads a build's report.json for the length of its progress bar; one that is a link
+    to /dev/zero must be refused like any output leading out of the folder, not read until memory
+    runs out. The child gets 1 GiB of address space and a minute: reading the endless file breaks
+    either limit."""
+    import resource
+    import subprocess
+    import sys
+
+    out = _shipped(tmp_path)
+    (out / REPORT_FILE).unlink()
+    (out / REPORT_FILE).symlink_to("/dev/zero")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    from .unprivileged import ENV
+
+    done = subprocess.run([sys.executable, "-m", "tropekg.cli", "load", str(out), "--store", str(tmp_path / "kg")],
+                          env=ENV, capture_output=True, text=True, timeout=60, preexec_fn=limit, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "report.json is a symbolic link to /dev/zero" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr

@@ -58,13 +58,20 @@ def _graphs_expected(paths) -> int:
     the progress bar, so it can show an ETA); 0 where they do not say."""
     import json
 
+    from tropekg.build import FolderError, published
+
     total = 0
     for path in paths:
         try:
-            report = json.loads((Path(path) / "report.json").read_text(encoding="utf-8"))
+            where = published(Path(path), "report.json")
+            # only a plain file inside the folder: a report.json leading to /dev/zero or out of the
+            # folder is refused by published(), and a report of more than 64 MiB is not a report
+            if where is None or where.stat().st_size > 64 << 20:
+                continue
+            report = json.loads(where.read_text(encoding="utf-8"))
             # the page graphs; an endpoint also counts the wanted pages' graph, one more at the end
             total += int(report["pages"]) - len(report.get("failed") or [])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, FolderError):
             continue
     return total
 
