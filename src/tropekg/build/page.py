@@ -113,17 +113,21 @@ def _serialise(result: PageResult, quads: list[Quad], config: BuildConfig) -> No
 
 class _PageWriter:
     """Serialises a page's quads as they come, a chunk at a time: in memory while the page fits in
-    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on."""
+    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on. A
+    later chunk may repeat a quad of an earlier one (see :func:`map_page`): the sorted N-Quads
+    hold it once, and so does the merged graph; a spooled page's TriG blocks may say it twice."""
 
     def __init__(self, result: PageResult, config: BuildConfig):
         self.result = result
         self.config = config
         self.prefixes = prefixes_for(config.base)
         self.held: list[Quad] | None = None
+        self.chunks = 0
         self.spools: dict[str, SpoolFile] = {}
         self.sorter: LineSorter | None = None
 
     def take(self, quads: list[Quad]) -> None:
+        self.chunks += 1
         if not self.spools and self.held is None:
             self.held = quads
             return
@@ -143,7 +147,6 @@ class _PageWriter:
         self._spool(held)
 
     def _spool(self, quads: list[Quad]) -> None:
-        self.result.quads += len(quads)
         self.sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
         if "trig" in self.spools:
             self.spools["trig"].write(trig_block(quads, self.prefixes))
@@ -153,11 +156,15 @@ class _PageWriter:
     def finish(self, references: Iterable[tuple[Title, str | None]]) -> None:
         result = self.result
         if not self.spools:
-            _serialise(result, self.held or [], self.config)
-            result.quads = len(self.held or [])
+            held = self.held or []
+            if self.chunks > 1:  # repeats across chunks (see the class doc)
+                held = list(dict.fromkeys(held))
+            _serialise(result, held, self.config)
+            result.quads = len(held)
             result.references = [(t.key, str(t), cls) for t, cls in references]
             return
         self.sorter.write_to(self.spools["nquads"])
+        result.quads = self.sorter.written
         result.blocks = {name: spool.block() for name, spool in self.spools.items()}
         refs = SpoolFile(self.config.spool_dir, "references")
         batch: list[bytes] = []
