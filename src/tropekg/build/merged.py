@@ -26,7 +26,10 @@ from tropekg.build.page import turtle_block
 from tropekg.rdf.jsonld import jsonld_nodes
 from tropekg.rdf.namespaces import RDF_TYPE
 
-RUN_LINES = 400_000   # lines sorted in memory before a run is written (about 100 MB)
+RUN_LINES = 400_000   # lines sorted in memory before a run is written
+# ... or fewer: about this many bytes of lines (with the objects holding them). 400,000 lines held
+# about 75 MB, the most a build of one page of 200,000 links held at a time.
+RUN_BYTES = 32 << 20
 BATCH_LINES = 20_000  # lines parsed and written at once, cut between subjects
 
 
@@ -47,43 +50,56 @@ def _subject(line: bytes) -> bytes:
 
 def _order(line: bytes) -> bytes:
     """The sort key: the line, its subject's closing ``>`` made the smallest byte, so a resource
-    comes before the resources under it (a trope before its examples). No IRI holds a ``>``."""
+    comes before the resources under it (a trope before its examples). No IRI holds a ``>``, and
+    no N-Triples line a NUL (the writer escapes it), so :func:`_unorder` gives the line back."""
     return line.replace(b">", b"\x00", 1)
+
+
+def _unorder(key: bytes) -> bytes:
+    return key.replace(b"\x00", b">", 1)
 
 
 class MergedGraph:
     """Collects N-Triples lines, then writes them merged (see the module doc)."""
 
-    def __init__(self, work_dir: Path, run_lines: int = RUN_LINES):
+    def __init__(self, work_dir: Path, run_lines: int = RUN_LINES, run_bytes: int = RUN_BYTES):
         self.work_dir = work_dir
         self.run_lines = run_lines
+        self.run_bytes = run_bytes
+        # held (and spilled) as their sort keys, sorted in place: sorting with a key function
+        # held a second copy of every line
         self.pending: list[bytes] = []
+        self.size = 0
         self.runs: list[Path] = []
 
     def add(self, ntriples: bytes) -> None:
-        self.pending.extend(line for line in ntriples.split(b"\n") if line)
-        if len(self.pending) >= self.run_lines:
+        keys = [_order(line) for line in ntriples.split(b"\n") if line]
+        self.pending.extend(keys)
+        self.size += sum(map(len, keys)) + 48 * len(keys)  # and the objects holding them
+        if len(self.pending) >= self.run_lines or self.size >= self.run_bytes:
             self._spill()
 
     def _spill(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         path = self.work_dir / f"run-{len(self.runs):05d}.nt"
+        self.pending.sort()
         with open(path, "wb") as f:
-            f.writelines(line + b"\n" for line in _distinct(sorted(self.pending, key=_order)))
+            f.writelines(key + b"\n" for key in _distinct(self.pending))
         self.runs.append(path)
-        self.pending = []
+        self.pending, self.size = [], 0
 
     def lines(self) -> Iterator[bytes]:
         """Every line once, sorted."""
         if not self.runs:
-            yield from _distinct(sorted(self.pending, key=_order))
+            self.pending.sort()
+            yield from map(_unorder, _distinct(self.pending))
             return
         if self.pending:
             self._spill()
         files = [open(path, "rb") for path in self.runs]  # noqa: SIM115 - closed below
         try:
-            lines = (line.rstrip(b"\n") for line in heapq.merge(*files, key=_order))
-            yield from _distinct(lines)
+            keys = (key.rstrip(b"\n") for key in heapq.merge(*files))
+            yield from map(_unorder, _distinct(keys))
         finally:
             for f in files:
                 f.close()
