@@ -15,6 +15,7 @@ import pyoxigraph
 import pytest
 
 import tropekg.build.cache as cache_module
+import tropekg.build.merged as merged_module
 import tropekg.build.outputs as outputs_module
 import tropekg.build.page as page_module
 import tropekg.build.spool as spool_module
@@ -65,6 +66,9 @@ def _spooling(monkeypatch) -> None:
     monkeypatch.setattr(page_module, "CHUNK", 700)
     monkeypatch.setattr(outputs_module, "WANTED_CHUNK", 500)
     monkeypatch.setattr(spool_module, "RUN_BYTES", 50_000)
+    # and the merged graph: runs of a few lines, a subject's 1,500 mentions written in pieces
+    monkeypatch.setattr(merged_module, "RUN_BYTES", 30_000)
+    monkeypatch.setattr(merged_module, "BATCH_LINES", 200)
 
 
 def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path, monkeypatch):

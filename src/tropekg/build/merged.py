@@ -6,8 +6,9 @@ from many pages. The lines are sorted on disk in runs (an external merge sort, s
 flat however large the wiki): sorted N-Triples lines put a subject's triples together and make a
 repeated triple the line after itself. The runs are merged, repeats dropped, and the triples
 written a batch of whole subjects at a time: one Turtle block per subject (pyoxigraph's writer
-groups a subject's triples under it), one JSON-LD node object per subject. Sorting bytes, not
-dicts or sets, keeps the output the same for the same pages.
+groups a subject's triples under it), one JSON-LD node object per subject; a subject of more
+triples than a batch comes in a block (and a node object) a batch. Sorting bytes, not dicts or
+sets, keeps the output the same for the same pages.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, parse
@@ -111,13 +112,16 @@ class MergedGraph:
         resource = f"<{base}resource/".encode()
         batch: list[bytes] = []
         for subject, group in groupby(self.lines(), key=_subject):
-            lines = list(group)
             counts.subjects += 1
             counts.entities += subject.startswith(resource)
-            batch.extend(lines)
-            if len(batch) >= BATCH_LINES:
-                self._write_batch(batch, turtle, jsonld, prefixes, base, counts)
-                batch = []
+            # a subject of more than a batch of triples (the trope of a page of 200,000 examples)
+            # is written a batch at a time: a Turtle block and a node object for each, which say
+            # the same graph as one would
+            while piece := list(islice(group, BATCH_LINES)):
+                batch.extend(piece)
+                if len(batch) >= BATCH_LINES:
+                    self._write_batch(batch, turtle, jsonld, prefixes, base, counts)
+                    batch = []
         self._write_batch(batch, turtle, jsonld, prefixes, base, counts)
         return counts
 
