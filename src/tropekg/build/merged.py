@@ -29,8 +29,9 @@ from tropekg.rdf.namespaces import RDF_TYPE
 
 RUN_LINES = 400_000   # lines sorted in memory before a run is written
 # ... or fewer: about this many bytes of lines (with the objects holding them). 400,000 lines held
-# about 75 MB, the most a build of one page of 200,000 links held at a time.
-RUN_BYTES = 32 << 20
+# about 75 MB, the most a build of one page of 200,000 links held at a time; a whole wiki's 20
+# million lines make about 200 runs of 16 MB, merged at once.
+RUN_BYTES = 16 << 20
 BATCH_LINES = 20_000  # lines parsed and written at once, cut between subjects
 
 

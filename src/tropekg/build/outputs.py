@@ -41,9 +41,10 @@ OUTPUT_FILES = {
 REPORT_FILE = "report.json"
 
 # Class priority when several pages link to one undescribed page in different ways.
-# The wanted pages' quads written at a time (about 7,000 pages; a build that wants fewer writes
-# their TriG in one block, as before).
-WANTED_CHUNK = 50_000
+# The wanted pages' quads written at a time (about 1,400 pages; a build that wants fewer writes
+# their TriG in one block, as before). 50,000 at a time, with their serialisations, were the peak
+# of building one page that links to 24,000 pages no page describes (about 100 MB).
+WANTED_CHUNK = 10_000
 _CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
 
 
