@@ -141,7 +141,10 @@ def tropekg(*args: str) -> list[str]:
 # -- the corpus ---------------------------------------------------------------------------------
 
 def synth_version() -> str:
-    return hashlib.sha256((ROOT / "src" / "tropekg" / "synth.py").read_bytes()).hexdigest()[:8]
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "tropekg" / "synth").rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:8]
 
 
 def corpus_for(tropes: int, works: int, seed: int) -> tuple[Path, dict, float | None]:

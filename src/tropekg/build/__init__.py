@@ -21,14 +21,19 @@ from tropekg.atomic import write_bytes
 from tropekg.build import cache as page_cache
 from tropekg.build import journal
 from tropekg.build.discover import BuildError, SourceFile, discover, spellings_of
+from tropekg.build.manifest import MANIFEST_FILE, WANTED_FILE, read_manifest
 from tropekg.build.outputs import OUTPUT_FILES, REPORT_FILE, BuildReport, write_outputs
 from tropekg.build.page import FORMATS, BuildConfig
 from tropekg.build.pool import results
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme
 from tropekg.titles import Title
 
-__all__ = ["FORMATS", "OUTPUT_FILES", "REPORT_FILE", "BuildConfig", "BuildError", "BuildReport",
+__all__ = ["FORMATS", "OUTPUT_FILES", "PART_FILES", "REPORT_FILE", "BuildConfig", "BuildError", "BuildReport",
            "SourceFile", "build", "discover", "finish_commit"]
+
+# What every build writes besides the merged files and the report: the manifest of its page parts
+# and the wanted-pages graph (together, what a load reads when no dataset.nq was written).
+PART_FILES = (MANIFEST_FILE, WANTED_FILE)
 
 finish_commit = journal.finish_commit
 
@@ -43,11 +48,16 @@ def build(
     title: Title | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: bool = True,
+    merged: bool = True,
+    sink: Callable[[bytes], None] | None = None,
 ) -> BuildReport:
     """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc.
     With ``cache``, pages unchanged since an earlier build into the same folder are not
-    parsed again (``out_dir/.cache``)."""
-    formats = tuple(dict.fromkeys(formats))
+    parsed again (``out_dir/.cache``). Without ``merged``, no merged file is written: the
+    dataset stays in the page parts the manifest points at (:mod:`.manifest`), so a rebuild
+    writes only what changed. ``sink`` gets the dataset's N-Quads as they are made (a load
+    that runs alongside the build)."""
+    formats = tuple(dict.fromkeys(formats)) if merged else ("nquads",)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise BuildError(f"unknown output format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
@@ -68,21 +78,30 @@ def build(
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
         try:
-            cache_dir = out_dir / page_cache.CACHE_DIR if cache else None
-            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir)
-            used = write_outputs(staging, results(sources, config, jobs), len(sources), report,
-                                 formats, config.iris, progress)
+            cache_dir = out_dir / page_cache.CACHE_DIR
+            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, reuse=cache)
+            previous = read_manifest(out_dir) if cache else None
+            rows = previous.by_title() if previous is not None and not merged and sink is None else None
+            manifest = write_outputs(staging, results(sources, config, jobs, rows), len(sources), report,
+                                     formats, config.iris, progress, merged=merged, sink=sink,
+                                     previous=previous, cache_dir=cache_dir)
             if report.pages == 0:
                 reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
                 raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")
-            names = [OUTPUT_FILES[fmt] for fmt in formats]
-            for fmt in formats:
+            merged_formats = formats if merged else ()
+            names = [OUTPUT_FILES[fmt] for fmt in merged_formats]
+            for fmt in merged_formats:
                 report.outputs[fmt] = str(out_dir / OUTPUT_FILES[fmt])
+            write_bytes(staging / MANIFEST_FILE, manifest.to_bytes())
+            names += [MANIFEST_FILE, WANTED_FILE]
+            report.outputs["manifest"] = str(out_dir / MANIFEST_FILE)
             report.outputs["report"] = str(out_dir / REPORT_FILE)
             write_bytes(staging / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
             journal.commit(out_dir, staging, [*names, REPORT_FILE])
-            if cache_dir is not None:
-                page_cache.prune(cache_dir, used)
+            page_cache.prune(cache_dir, {row.cache_key for row in manifest.rows})
+            if not merged:  # merged files of an earlier build are not this build's dataset
+                for name in OUTPUT_FILES.values():
+                    (out_dir / name).unlink(missing_ok=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:

@@ -37,7 +37,8 @@ def entry_path(cache_dir: Path, key: str) -> Path:
 def read_entry(path: Path) -> PageResult | None:
     try:
         with open(path, "rb") as f:
-            meta = json.loads(f.readline())
+            header = f.readline()
+            meta = json.loads(header)
             lengths = meta.pop("lengths")
             blocks = {name: f.read(n) for name, n in lengths.items()}
             trailing = f.read(1)
@@ -49,7 +50,28 @@ def read_entry(path: Path) -> PageResult | None:
     result.references = [tuple(r) for r in result.references]
     result.blocks = blocks
     result.cached = True
+    result.nquads_span = _nquads_span(len(header), lengths)
     return result
+
+
+def _nquads_span(header: int, lengths: dict[str, int]) -> tuple[int, int] | None:
+    """Where the page's N-Quads sit in its entry file (offset, length): what a build folder's
+    manifest points at, so a load reads a page's quads without reading the rest of the entry."""
+    offset = header
+    for name, n in lengths.items():
+        if name == "nquads":
+            return offset, n
+        offset += n
+    return None
+
+
+def read_references(path: Path) -> list[tuple] | None:
+    """Only the pages an entry's page links to (its header), not its blocks."""
+    try:
+        with open(path, "rb") as f:
+            return [tuple(r) for r in json.loads(f.readline())["references"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def write_entry(path: Path, result: PageResult) -> None:
@@ -62,6 +84,7 @@ def write_entry(path: Path, result: PageResult) -> None:
         f.writelines(result.blocks.values())
 
     write_with(path, write, durable=False)
+    result.nquads_span = _nquads_span(len(header), meta["lengths"])
 
 
 def prune(cache_dir: Path, used: set[str]) -> None:

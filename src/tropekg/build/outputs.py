@@ -17,6 +17,10 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
 from tropekg import __version__
+from tropekg.atomic import write_bytes
+from tropekg.build import cache
+from tropekg.build.discover import BuildError
+from tropekg.build.manifest import WANTED_FILE, Manifest, PageRow
 from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
@@ -139,59 +143,130 @@ class _JsonLdGraph:
         self.f.write(JSONLD_FOOTER)
 
 
+class _PageRefs:
+    """The links of the pages of a build that the wanted-pages graph may need, kept small: per
+    page, the links to pages the build does not describe, and the links to pages it does
+    describe packed into one string, unpacked only for the pages that failed (a rare case)."""
+
+    def __init__(self, spellings: dict[str, str]):
+        self.spellings = spellings
+        self.packed: dict[int, str] = {}  # row index -> links to described pages, packed
+
+    def split(self, index: int, references) -> list[tuple[str, str, str | None]]:
+        outside: list[tuple[str, str, str | None]] = []
+        inside: list[str] = []
+        for ref in references:
+            if ref[0] in self.spellings:
+                inside.append(f"{ref[0]}\x1f{ref[1]}\x1f{ref[2] or ''}")
+            else:
+                outside.append(ref)
+        if inside:
+            self.packed[index] = "\x1e".join(inside)
+        return outside
+
+    def to(self, index: int, keys: set[str]) -> list[tuple[str, str, str | None]]:
+        """The links of row ``index`` to the pages ``keys``, unpacked."""
+        out = []
+        for item in self.packed.get(index, "").split("\x1e") if index in self.packed else ():
+            key, spelling, cls = item.split("\x1f")
+            if key in keys:
+                out.append((key, spelling, cls or None))
+        return out
+
+
 def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
                   formats: tuple[str, ...], iris: IriScheme,
-                  progress: Callable[[int, int], None] | None) -> set[str]:
-    """Write the outputs of ``results`` into ``staging``; fill ``report``; return the cache keys
-    the build used."""
+                  progress: Callable[[int, int], None] | None, *, merged: bool = True,
+                  sink: Callable[[bytes], None] | None = None, previous: Manifest | None = None,
+                  cache_dir: Path | None = None) -> Manifest:
+    """Write the outputs of ``results`` into ``staging``: the merged files of ``formats`` (with
+    ``merged``), ``wanted.nq`` and the manifest; hand every page's N-Quads and then the wanted
+    graph's to ``sink``, in the order of ``dataset.nq``; fill ``report``; return the manifest."""
     base = iris.base
     prefixes = prefixes_for(base)
     prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
-    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}  # noqa: SIM115
+    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats} if merged else {}  # noqa: SIM115
     jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
     for fmt in ("trig", "turtle"):
         if fmt in files:
             files[fmt].write(prefix_lines)
+    merged_graph = "turtle" in files or "jsonld" in files
     shared = _SharedTriples(base, files.get("turtle"), jsonld)
     kinds: Counter[str] = Counter()
     described: set[str] = set()
-    refs: dict[str, tuple[str, str | None]] = {}
-    used: set[str] = set()
+    failed_keys: set[str] = set()
+    manifest = Manifest(cache_dir or staging)
+    page_refs = _PageRefs(iris.spellings or {})
+    partial: list[int] = []  # rows whose links came from the last manifest
     try:
         for done, result in enumerate(results, start=1):
             if progress is not None:
                 progress(done, total)
             if result.error is not None:
                 report.failed.append(result.error)
+                failed_keys.add(result.title.casefold())
                 continue
-            if result.cache_key is not None:
-                used.add(result.cache_key)
             report.cached += result.cached
             kinds[result.kind] += 1
             described.add(result.title.casefold())
-            for fmt in ("nquads", "trig", "turtle"):
-                if fmt in files:
-                    files[fmt].write(result.blocks[fmt])
-            if jsonld is not None:
-                jsonld.write(result.blocks["jsonld"])
-            shared.add(result.blocks["shared"])
+            if result.blocks:
+                for fmt in ("nquads", "trig", "turtle"):
+                    if fmt in files:
+                        files[fmt].write(result.blocks[fmt])
+                if jsonld is not None:
+                    jsonld.write(result.blocks["jsonld"])
+                if merged_graph:
+                    shared.add(result.blocks["shared"])
+                if sink is not None:
+                    sink(result.blocks["nquads"])
+            elif sink is not None or files:
+                raise ValueError(f"no blocks for page {result.title}: a row stands only for a page not written")
             report.quads += result.quads
             report.triples += result.own_triples
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
-            for key, spelling, cls in result.references:
+            index = len(manifest.rows)
+            if result.from_manifest:
+                partial.append(index)
+                refs = list(result.references)
+            else:
+                refs = page_refs.split(index, result.references)
+            offset, length = result.nquads_span or (-1, 0)
+            manifest.rows.append(PageRow(result.title, result.cache_key or "", offset, length, result.kind,
+                                         result.quads, result.own_triples, result.examples,
+                                         result.warnings, refs))
+        if not merged and any(row.offset < 0 for row in manifest.rows):
+            raise BuildError("the page parts could not be written to the cache folder: "
+                             "build with the merged files (--format) instead")
+        # The links the wanted graph needs: to pages not described, and to pages that failed.
+        failed_now = failed_keys & set(page_refs.spellings)
+        if partial and not failed_now <= set(previous.failed_keys if previous else ()):
+            _reread_links(manifest, partial, cache_dir)  # a page fails that did not before
+            page_refs = _PageRefs(iris.spellings or {})
+            for index in partial:
+                manifest.rows[index].references = page_refs.split(index, manifest.rows[index].references)
+        refs: dict[str, tuple[str, str | None]] = {}
+        for index, row in enumerate(manifest.rows):
+            row.references = row.references + page_refs.to(index, failed_now)
+            for key, spelling, cls in row.references:
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
+        manifest.failed_keys = sorted(failed_now)
         wanted = wanted_quads(described, refs, iris)
+        wanted_block = canonical(wanted) if wanted else b""
+        write_bytes(staging / WANTED_FILE, wanted_block)
         if wanted:
             if "nquads" in files:
-                files["nquads"].write(canonical(wanted))
+                files["nquads"].write(wanted_block)
+            if sink is not None:
+                sink(wanted_block)
             if "trig" in files:
                 files["trig"].write(trig_block(wanted, prefixes))
-            shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
-                                 format=RdfFormat.N_TRIPLES))
+            if merged_graph:
+                shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
+                                     format=RdfFormat.N_TRIPLES))
             report.quads += len(wanted)
             report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
                                       and q.object == tk.WantedPage)
@@ -207,4 +282,14 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             f.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
-    return used
+    return manifest
+
+
+def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -> None:
+    """Give the rows taken from the last manifest all their links again, from their entries."""
+    for index in rows:
+        row = manifest.rows[index]
+        full = cache.read_references(cache.entry_path(cache_dir, row.cache_key)) if cache_dir else None
+        if full is None:
+            raise BuildError(f"the cache entry of page {row.title} cannot be read: build again with --no-cache")
+        row.references = full

@@ -33,15 +33,18 @@ class BuildConfig:
     iris: IriScheme
     formats: tuple[str, ...] = FORMATS
     cache_dir: Path | None = None
+    # whether pages found in the cache are taken from it (False: every page is built again, and
+    # the cache entries, which are also the build's page parts, are written anew)
+    reuse: bool = field(default=True, compare=False)
     # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
     # depend on how the linked pages are spelt
     spellings_digest: str = field(default="", compare=False)
 
     @classmethod
     def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
-                  cache_dir: Path | None = None) -> BuildConfig:
+                  cache_dir: Path | None = None, reuse: bool = True) -> BuildConfig:
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
-        return cls(IriScheme(base, spellings), formats, cache_dir,
+        return cls(IriScheme(base, spellings), formats, cache_dir, reuse,
                    hashlib.sha256(text.encode()).hexdigest())
 
     @property
@@ -64,6 +67,11 @@ class PageResult:
     error: dict | None = None
     cached: bool = False
     cache_key: str | None = None
+    # where its N-Quads block sits in its cache entry (offset, length), once the entry is written
+    nquads_span: tuple[int, int] | None = None
+    # taken from the last build's manifest: ``references`` then holds only the links to pages the
+    # build does not describe or that failed then
+    from_manifest: bool = False
 
 
 def canonical(quads: list[Quad]) -> bytes:
@@ -118,6 +126,9 @@ def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, c
     blocks["nquads"] = canonical(quads)
     if "trig" in config.formats:
         blocks["trig"] = trig_block(quads, prefixes)
+    if "turtle" not in config.formats and "jsonld" not in config.formats:
+        blocks["shared"] = b""  # no merged graph to write: no need to tell own triples from shared
+        return
     own, shared = _split(quads, page_subject)
     result.own_triples = len(own)
     if "turtle" in config.formats:

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from tropekg.build import cache
 from tropekg.build.discover import SourceFile
+from tropekg.build.manifest import PageRow
 from tropekg.build.page import BuildConfig, PageResult, build_page
 
 # The configuration of the build a worker process serves; set once by its initializer. Only ever
@@ -31,6 +32,7 @@ def result_of(src: SourceFile, config: BuildConfig) -> PageResult:
     key = None
     if config.cache_dir is not None:
         key = cache.cache_key(data, src, config)
+    if key is not None and config.reuse:
         cached = cache.read_entry(cache.entry_path(config.cache_dir, key))
         if cached is not None:
             cached.cache_key = key
@@ -69,7 +71,7 @@ def _in_worker(src: SourceFile) -> PageResult:
 
 def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | None]:
     """For each page, its cache key when a cache entry exists for it (else None)."""
-    if config.cache_dir is None or not config.cache_dir.is_dir():
+    if config.cache_dir is None or not config.reuse or not config.cache_dir.is_dir():
         return [None] * len(sources)  # a first build: no need to read and hash every page here
     keys: list[str | None] = []
     for src in sources:
@@ -82,8 +84,20 @@ def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | N
     return keys
 
 
-def results(sources: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[PageResult]:
-    """Each page's result, in the order of ``sources``."""
+def _from_row(row: PageRow) -> PageResult:
+    """A page unchanged since the last build, as its manifest row tells it: no blocks (they stay
+    where they are, in its cache entry), and only the links the wanted graph may need."""
+    return PageResult(title=row.title, kind=row.kind, quads=row.quads, own_triples=row.own_triples,
+                      examples=row.examples, warnings=row.warnings, references=row.references,
+                      cached=True, cache_key=row.cache_key, nquads_span=(row.offset, row.length),
+                      from_manifest=True)
+
+
+def results(sources: list[SourceFile], config: BuildConfig, jobs: int,
+            rows: dict[str, PageRow] | None = None) -> Iterator[PageResult]:
+    """Each page's result, in the order of ``sources``. A page whose cache key is that of its
+    row in ``rows`` (the last build's manifest) comes from the row, without its blocks: pass
+    ``rows`` only when the blocks of unchanged pages are not needed."""
     keys = _cached_keys(sources, config)
     todo = [src for src, key in zip(sources, keys) if key is None]
     pool = None
@@ -97,6 +111,10 @@ def results(sources: list[SourceFile], config: BuildConfig, jobs: int) -> Iterat
         for src, key in zip(sources, keys):
             if key is None:
                 yield next(computed)
+                continue
+            row = rows.get(str(src.title)) if rows is not None else None
+            if row is not None and row.cache_key == key and row.offset >= 0:
+                yield _from_row(row)
                 continue
             cached = cache.read_entry(cache.entry_path(config.cache_dir, key))
             if cached is None:  # damaged since we looked: build it here

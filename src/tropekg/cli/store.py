@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tropekg.cli.common import fail, graph_options, open_graph, writable_graph_options
+from tropekg.cli.common import fail, graph_options, open_graph, page_progress, writable_graph_options
 from tropekg.query.results import GRAPH_FORMATS, SELECT_FORMATS
 
 RESULT_FORMATS = SELECT_FORMATS + GRAPH_FORMATS
@@ -37,7 +37,8 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
 
     graph = open_graph(store, endpoint, update_url, graph_store_url, write=True)
     try:
-        report = graph.load(paths, prune=prune)
+        with page_progress(quiet, label="loading") as progress:
+            report = graph.load(paths, prune=prune, progress=progress)
     except BackendError as e:
         fail(str(e))
     if not quiet:

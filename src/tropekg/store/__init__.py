@@ -30,8 +30,9 @@ class GraphBackend(Protocol):
         ...
 
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
-        """Load build folders or RDF files, each page graph replacing the one already there."""
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
+        """Load build folders or RDF files, each page graph replacing the one already there;
+        ``progress(done, total)`` in bytes read."""
         ...
 
     def graph_texts(self) -> Iterator[bytes]:

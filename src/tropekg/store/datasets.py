@@ -5,7 +5,7 @@ every backend does the same way after a load (the wanted-pages clean-up, telling
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, finish_commit
+from tropekg.build.manifest import MANIFEST_FILE, ManifestError, PartsReader
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
 from tropekg.rdf.namespaces import TK_NS
 
@@ -42,15 +43,21 @@ class LoadReport:
 
 
 def dataset_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files to load: a build folder means its dataset.nq."""
+    """The RDF files to load: a build folder means its dataset.nq, or its manifest when the build
+    wrote no merged files (``--no-merged``); :func:`open_input` reads either."""
     out = []
     for p in paths:
         if p.is_dir():
             finish_commit(p)  # a build killed while putting its outputs in place is completed first
             nq = p / OUTPUT_FILES["nquads"]
-            if not nq.is_file():
-                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
-            out.append(nq)
+            manifest = p / MANIFEST_FILE
+            if manifest.is_file() and not _merged_nquads_written(p):
+                out.append(manifest)
+            elif nq.is_file():
+                out.append(nq)
+            else:
+                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']} or "
+                                 f"{MANIFEST_FILE}; run tropekg build)")
         elif p.is_file():
             if p.suffix not in FORMATS_BY_SUFFIX:
                 raise StoreError(f"{p}: unknown RDF file type (use .nq, .trig, .nt, .ttl or .jsonld)")
@@ -58,6 +65,59 @@ def dataset_files(paths: Iterable[Path]) -> list[Path]:
         else:
             raise StoreError(f"{p}: no such file or folder")
     return out
+
+
+def _merged_nquads_written(out_dir: Path) -> bool:
+    """Whether the last build into ``out_dir`` wrote dataset.nq (its report says)."""
+    try:
+        outputs = json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8")).get("outputs", {})
+    except (OSError, ValueError, AttributeError):
+        return True  # no readable report: take the folder's dataset.nq, as before manifests
+    return isinstance(outputs, dict) and "nquads" in outputs
+
+
+def format_of(path: Path) -> RdfFormat:
+    return RdfFormat.N_QUADS if path.name == MANIFEST_FILE else FORMATS_BY_SUFFIX[path.suffix]
+
+
+def open_input(path: Path):
+    """A binary file object reading ``path``: the file itself, or the N-Quads a manifest points at."""
+    if path.name == MANIFEST_FILE:
+        try:
+            return PartsReader(path.parent)
+        except ManifestError as e:
+            raise StoreError(str(e)) from None
+    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+
+
+def input_size(path: Path) -> int:
+    """The bytes :func:`open_input` reads from ``path`` (for progress and size limits)."""
+    if path.name == MANIFEST_FILE:
+        try:
+            return PartsReader(path.parent).size
+        except ManifestError as e:
+            raise StoreError(str(e)) from None
+    return path.stat().st_size
+
+
+class CountingReader:
+    """A binary file object that tells ``progress(done, total)`` how far it has read."""
+
+    def __init__(self, f, total: int, progress: Callable[[int, int], None] | None, done: int = 0):
+        self.f, self.total, self.progress, self.done = f, total, progress, done
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.f.read(size)
+        except ManifestError as e:  # a page part gone: said as any unreadable input is
+            raise StoreError(str(e)) from None
+        self.done += len(data)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return data
+
+    def readable(self) -> bool:
+        return True
 
 
 def build_base(paths: Iterable[Path]) -> str | None:
@@ -78,14 +138,21 @@ def build_base(paths: Iterable[Path]) -> str | None:
     return bases.pop() if bases else None
 
 
-def quads_by_graph(files: list[Path]) -> Iterator[tuple[object, list[Quad]]]:
+def quads_by_graph(files: list[Path], progress: Callable[[int, int], None] | None = None
+                   ) -> Iterator[tuple[object, list[Quad]]]:
+    """The quads of ``files``, graph by graph; ``progress(done, total)`` in bytes read."""
+    total = sum(input_size(path) for path in files)
+    done = 0
     for path in files:
-        fmt = FORMATS_BY_SUFFIX[path.suffix]
-        try:
-            for graph, quads in groupby(parse(path=str(path), format=fmt), key=lambda q: q.graph_name):
-                yield graph, list(quads)
-        except SyntaxError as e:
-            raise StoreError(f"{path}: not valid RDF: {e}") from None
+        fmt = format_of(path)
+        with open_input(path) as f:
+            reader = CountingReader(f, total, progress, done)
+            try:
+                for graph, quads in groupby(parse(reader, format=fmt), key=lambda q: q.graph_name):
+                    yield graph, list(quads)
+            except SyntaxError as e:
+                raise StoreError(f"{path}: not valid RDF: {e}") from None
+            done = reader.done
 
 
 def described_pages_not_wanted(iris: IriScheme) -> str:

@@ -20,13 +20,16 @@ from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
-    FORMATS_BY_SUFFIX,
+    CountingReader,
     LoadReport,
     StoreError,
     base_told_by,
     build_base,
     dataset_files,
     described_pages_not_wanted,
+    format_of,
+    input_size,
+    open_input,
     quads_by_graph,
 )
 
@@ -72,7 +75,8 @@ class GraphStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
+        """Load build folders or RDF files; ``progress(done, total)`` in bytes read."""
         paths = [Path(p) for p in paths]
         files = dataset_files(paths)
         empty = self._is_empty()
@@ -85,11 +89,16 @@ class GraphStore:
         report = LoadReport(sources=[str(f) for f in files])
         if empty:
             report.bulk = True
+            total = sum(input_size(f) for f in files)
+            done = 0
             for f in files:
-                try:
-                    self.store.bulk_load(path=str(f), format=FORMATS_BY_SUFFIX[f.suffix])
-                except SyntaxError as e:
-                    raise StoreError(f"{f}: not valid RDF: {e}") from None
+                with open_input(f) as opened:
+                    reader = CountingReader(opened, total, progress, done)
+                    try:
+                        self.store.bulk_load(reader, format=format_of(f))
+                    except SyntaxError as e:
+                        raise StoreError(f"{f}: not valid RDF: {e}") from None
+                    done = reader.done
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != iris.wanted_graph)
@@ -99,7 +108,7 @@ class GraphStore:
             wanted = iris.wanted_graph
             loaded: set[str] = set()
             incoming_wanted: list[Quad] = []
-            for graph, quads in quads_by_graph(files):
+            for graph, quads in quads_by_graph(files, progress):
                 if graph == wanted:
                     incoming_wanted.extend(quads)
                     continue
@@ -114,8 +123,6 @@ class GraphStore:
                     loaded.add(graph.value)
                 report.graphs_replaced += 1
                 report.quads += len(quads)
-                if progress is not None:
-                    progress(report.graphs_replaced)
             if prune:
                 stale = [g for g in self.store.named_graphs()
                          if isinstance(g, NamedNode) and g.value.startswith(iris.page_graph_prefix)

@@ -238,7 +238,7 @@ class Endpoint:
         self._retrying(what, call)
 
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
         """PUT each page's graph (replacing it), so a reload is idempotent and an interrupted load
         can simply be run again. The wanted-pages graph is merged (POST)."""
         paths = [Path(p) for p in paths]
@@ -250,7 +250,7 @@ class Endpoint:
         report = LoadReport(sources=[str(f) for f in files], base=iris.base)
         wanted = iris.wanted_graph
         loaded: set[str] = set()
-        for graph, quads in quads_by_graph(files):
+        for graph, quads in quads_by_graph(files, progress):
             body = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
                              format=RdfFormat.N_TRIPLES)
             key = "" if isinstance(graph, DefaultGraph) else graph.value
@@ -264,8 +264,6 @@ class Endpoint:
             loaded.add(key)
             report.graphs_replaced += 1
             report.quads += len(quads)
-            if progress is not None:
-                progress(report.graphs_replaced)
         if prune:
             rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
             prefix = iris.page_graph_prefix

@@ -24,6 +24,7 @@ from pyoxigraph import (
 )
 
 from tropekg.build import OUTPUT_FILES
+from tropekg.build.manifest import MANIFEST_FILE
 from tropekg.rdf.namespaces import (
     SH_NS,
     TKS_NS,
@@ -303,7 +304,7 @@ class _OpenedDataset:
     """Files loaded into a store for validating, removed again on close."""
 
     def __init__(self, paths: Iterable[Path], base: str | None = None):
-        from tropekg.store.datasets import StoreError, dataset_files
+        from tropekg.store.datasets import StoreError, dataset_files, input_size
         from tropekg.store.embedded import GraphStore
 
         self.tmp: str | None = None
@@ -312,7 +313,7 @@ class _OpenedDataset:
             files = dataset_files(paths)
             if not files:
                 raise ValidationError("no input: give a build folder or RDF files")
-            size = sum(f.stat().st_size for f in files)
+            size = sum(input_size(f) for f in files)
             if size > IN_MEMORY_LIMIT:
                 self.tmp = tempfile.mkdtemp(prefix="tropekg-validate-")
                 self.graph = GraphStore(Path(self.tmp) / "store", base=base)
@@ -346,7 +347,7 @@ def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None =
     """Validate a build folder (its dataset.nq). Violations and warnings come with their sources;
     ``report.conforms`` is False when there is any violation."""
     out_dir = Path(out_dir)
-    if not (out_dir / OUTPUT_FILES["nquads"]).is_file():
+    if not (out_dir / OUTPUT_FILES["nquads"]).is_file() and not (out_dir / MANIFEST_FILE).is_file():
         raise ValidationError(f"{out_dir}: not a build folder (no {OUTPUT_FILES['nquads']}; "
                               "build with the nquads format)")
     with open_dataset([out_dir], base) as graph:
