@@ -165,7 +165,11 @@ def test_load_reports_progress_in_bytes_up_to_the_whole(tmp_path, pages):
     build([pages], out, jobs=1, merged=False)
     for store in (tmp_path / "fresh", tmp_path / "fresh"):  # a bulk load, then a reload
         seen: list[tuple[int, int]] = []
-        GraphStore(store).load([out], progress=lambda done, total: seen.append((done, total)))
+
+        def progress(done: int, total: int, seen=seen) -> None:
+            seen.append((done, total))
+
+        GraphStore(store).load([out], progress=progress)
         assert seen, "no progress reported"
         assert [d for d, _ in seen] == sorted(d for d, _ in seen)
         assert seen[-1][0] == seen[-1][1] == PartsReader(out).size

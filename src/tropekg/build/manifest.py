@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from tropekg import __version__
 
@@ -57,7 +58,7 @@ class PageRow:
         title, key, offset, length, kind, quads, own, examples, warnings, refs = row
         if not (isinstance(title, str) and isinstance(key, str) and isinstance(offset, int)
                 and isinstance(length, int) and isinstance(warnings, list) and isinstance(refs, list)):
-            raise ValueError("a row of the wrong shape")
+            raise TypeError("a row of the wrong shape")
         return cls(title, key, offset, length, kind, quads, own, examples, warnings,
                    [(r[0], r[1], r[2]) for r in refs])
 
@@ -93,7 +94,7 @@ def read_manifest(out_dir: Path) -> Manifest | None:
         return Manifest(Path(out_dir) / cache, [PageRow.from_json(r) for r in doc["pages"]],
                         [str(k) for k in doc["failed_keys"]], str(doc["config"]))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
+        return None  # damaged or of another shape: not used
 
 
 class PartsReader:
@@ -157,7 +158,7 @@ class PartsReader:
     def close(self) -> None:
         self._chunks.close()
 
-    def __enter__(self) -> PartsReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

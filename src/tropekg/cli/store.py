@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from tropekg.cli.common import fail, graph_options, open_graph, page_progress, writable_graph_options
+from tropekg.cli.common import (
+    fail,
+    graph_options,
+    open_graph,
+    page_progress,
+    writable_graph_options,
+)
 from tropekg.query.results import GRAPH_FORMATS, SELECT_FORMATS
 
 RESULT_FORMATS = SELECT_FORMATS + GRAPH_FORMATS

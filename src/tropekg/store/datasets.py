@@ -87,7 +87,7 @@ def open_input(path: Path):
             return PartsReader(path.parent)
         except ManifestError as e:
             raise StoreError(str(e)) from None
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return open(path, "rb")
 
 
 def input_size(path: Path) -> int:
