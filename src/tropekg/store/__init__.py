@@ -35,6 +35,10 @@ class GraphBackend(Protocol):
         ``progress(done, total)`` in bytes read."""
         ...
 
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields (for progress)."""
+        ...
+
     def graph_texts(self) -> Iterator[bytes]:
         """Each graph as N-Triples, one at a time (for validation)."""
         ...

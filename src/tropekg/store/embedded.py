@@ -177,6 +177,11 @@ class GraphStore:
         for name in list(self.store.named_graphs()):
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
 
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields (for progress)."""
+        default = next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None)
+        return sum(1 for _ in self.store.named_graphs()) + (default is not None)
+
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 

@@ -276,13 +276,21 @@ class Endpoint:
             self.update(described_pages_not_wanted(iris))
         return report
 
-    def graph_texts(self):
-        """Each page graph as N-Triples. An endpoint is often shared: not the server's own graphs
-        (Virtuoso keeps its configuration in graphs of its own) nor other datasets."""
+    def _page_graph_names(self) -> list[NamedNode]:
+        """The page graphs the endpoint holds. An endpoint is often shared: not the server's own
+        graphs (Virtuoso keeps its configuration in graphs of its own) nor other datasets."""
         names = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         pages = IriScheme(self.base).page_graph_prefix
-        for (name,) in names.rows:
-            if not name.value.startswith(pages):
-                continue
+        return [name for (name,) in names.rows if name.value.startswith(pages)]
+
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields (for progress)."""
+        self._names = self._page_graph_names()
+        return len(self._names)
+
+    def graph_texts(self):
+        """Each page graph as N-Triples (those :meth:`graph_count` counted, when it was asked)."""
+        names, self._names = getattr(self, "_names", None) or self._page_graph_names(), None
+        for name in names:
             triples = self.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
             yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)
