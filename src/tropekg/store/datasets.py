@@ -120,6 +120,21 @@ class CountingReader:
         return True
 
 
+def built_quads(paths: Iterable[Path]) -> int | None:
+    """The quads the build folders ``paths`` hold, as their reports say; None when a path is not a
+    build folder or a report does not say."""
+    total = 0
+    for p in paths:
+        try:
+            quads = json.loads((p / REPORT_FILE).read_text(encoding="utf-8"))["quads"] if p.is_dir() else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(quads, int):
+            return None
+        total += quads
+    return total
+
+
 def build_base(paths: Iterable[Path]) -> str | None:
     """The base IRI the build folders among ``paths`` were built with (from their report), if they
     say; several builds with different bases cannot be loaded together."""

@@ -25,6 +25,7 @@ from tropekg.store.datasets import (
     StoreError,
     base_told_by,
     build_base,
+    built_quads,
     dataset_files,
     described_pages_not_wanted,
     format_of,
@@ -32,6 +33,7 @@ from tropekg.store.datasets import (
     open_input,
     quads_by_graph,
 )
+from tropekg.store.streaming import bulk_load_through_pipe
 
 
 def _insert_data(graph, quads: list[Quad]) -> str:
@@ -95,14 +97,16 @@ class GraphStore:
                 with open_input(f) as opened:
                     reader = CountingReader(opened, total, progress, done)
                     try:
-                        self.store.bulk_load(reader, format=format_of(f))
+                        bulk_load_through_pipe(self.store, reader, format_of(f))
                     except SyntaxError as e:
                         raise StoreError(f"{f}: not valid RDF: {e}") from None
                     done = reader.done
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != iris.wanted_graph)
-            report.quads = len(self.store)
+            # a build says how many quads it holds; counting a store's quads reads all of them
+            built = built_quads(paths)
+            report.quads = built if built is not None else len(self.store)
         else:
             iris = IriScheme(self.base)
             wanted = iris.wanted_graph

@@ -22,6 +22,38 @@ from pyoxigraph import RdfFormat, Store
 from tropekg.store.datasets import StoreError
 
 
+def bulk_load_through_pipe(store: Store, reader, fmt: RdfFormat, size: int = 1 << 20) -> None:
+    """pyoxigraph's bulk loader on what ``reader`` reads (a binary file object), fed through a
+    pipe by a thread of ours: the loader then reads natively, in large reads and without Python's
+    lock, instead of calling ``reader.read`` for every few kilobytes."""
+    read_end, write_end = os.pipe()
+    failure: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            with os.fdopen(write_end, "wb", buffering=0) as pipe:
+                while chunk := reader.read(size):
+                    pipe.write(chunk)
+        except BrokenPipeError:
+            pass  # the loader stopped reading: it says why
+        except BaseException as e:  # noqa: BLE001 - raised again in the loading thread
+            failure.append(e)
+
+    feeder = threading.Thread(target=feed, name="tropekg-load-feed", daemon=True)
+    feeder.start()
+    try:
+        store.bulk_load(path=f"/dev/fd/{read_end}", format=fmt)
+    except SyntaxError:
+        if failure:  # the input could not be read: that is the error, not the cut-short data
+            raise failure[0] from None
+        raise
+    finally:
+        os.close(read_end)
+        feeder.join()
+    if failure:
+        raise failure[0]
+
+
 def can_stream_into(path: Path) -> bool:
     """Whether ``path`` names a store that a streaming load may create: nothing there yet, or an
     empty folder."""
