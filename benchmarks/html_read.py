@@ -5,8 +5,9 @@ The shared pages are repeated into a larger corpus in a temporary folder at run 
 renamed through its canonical link, so every copy is a page of its own; nothing is committed).
 Measured, on one core: the HTML parsers alone (lxml, which tropekg uses, and html5lib and
 selectolax when installed, for comparison; only lxml reports source lines), then the whole reading
-of a page into the page model (decode, parse, page tree, extraction). Then a whole build of the
-corpus (parse, map, all four outputs) with ``--jobs`` workers. Prints the figures and, with
+of a page into the page model (decode, parse, page tree, extraction), and the same pages read
+from one gzip-compressed WARC file (finding the records and inflating them too). Then a whole
+build of the corpus (parse, map, all four outputs) with ``--jobs`` workers. Prints the figures and, with
 ``--json``, writes them to a file. No target is asserted: these are figures to report.
 
     python benchmarks/html_read.py              # about 2,800 pages (~50 MB), a minute or two
@@ -16,6 +17,7 @@ corpus (parse, map, all four outputs) with ``--jobs`` workers. Prints the figure
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -26,10 +28,14 @@ import time
 from pathlib import Path
 
 from lxml import etree
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from tropekg import __version__
 from tropekg.build import build
 from tropekg.markup.html import parse_html
+from tropekg.markup.parse import parse_records
+from tropekg.readers import WarcReader
 from tropekg.readers.html import decode_html
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +58,17 @@ def make_corpus(folder: Path, copies: int) -> list[Path]:
             target.write_bytes(renamed)
             out.append(target)
     return out
+
+
+def write_warc(path: Path, datas: list[bytes]) -> Path:
+    """The pages as a crawl's web archive: one gzip-compressed response record each."""
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for data in datas:
+            own = re.search(rb'rel="canonical" href="([^"]*)"', data).group(1).decode()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(own, "response", payload=io.BytesIO(data), http_headers=http))
+    return path
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -113,6 +130,13 @@ def main() -> None:
                 timed(lambda: [html5lib.parse(t, treebuilder="lxml") for t in texts], repeat=1), "html5lib")
         row("read into page models (decode, parse, tree, extract)", len(files), size,
             timed(lambda: [parse_html(d, "x") for d in datas], repeat=1), "read")
+        archive = write_warc(Path(tmp) / "pages.warc.gz", datas)
+        warc = WarcReader()
+        row("WARC.gz records only (find, name, inflate; no parsing)", len(files), size,
+            timed(lambda: [warc.read(archive, r.offset) for r in warc.records(archive) if r.kind == "page"],
+                  repeat=1), "warc_records")
+        row("the same from one WARC.gz (find records, inflate, read)", len(files), size,
+            timed(lambda: [r.page for r in parse_records(archive)], repeat=1), "warc")
         out = Path(tmp) / "out"
         start = time.perf_counter()
         report = build([corpus], out, jobs=args.jobs, cache=False)

@@ -80,7 +80,7 @@ def test_an_internal_error_has_its_own_exit_code(monkeypatch, capsys):
     def bug(*args, **kwargs):
         raise KeyError("simulated bug")
 
-    monkeypatch.setattr(pages, "parse_file", bug)
+    monkeypatch.setattr(pages, "parse_records", bug)
     monkeypatch.setattr(sys, "argv", ["tropekg", "parse", str(Path(__file__).resolve().parents[1]
                                                              / "examples/pages/Main/FriendOrFoe.txt")])
     with pytest.raises(SystemExit) as exit_:

@@ -6,6 +6,7 @@ slow, off-site, not HTML, too big), resuming after SIGKILL without fetching anyt
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import signal
@@ -557,3 +558,21 @@ def test_settings_are_checked_in_the_library_too():
     with pytest.raises(CrawlError, match="at least 1.0 s"):
         CrawlSettings(site=Site.parse("https://tvtropes.org"), delay=float("nan"), contact=CONTACT)
     assert CrawlSettings(site=Site.parse("http://localhost:1"), delay=0.05).delay == 0.05
+
+
+def test_fetch_then_build_gives_a_graph_of_the_crawled_pages(crawled, tmp_path):
+    """From seed titles to a built graph: the crawl's folder is a build input as it is, and the
+    redirects it recorded become the pages' other wiki names."""
+    from click.testing import CliRunner
+
+    from tropekg.cli import cli
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(crawled["out"]), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["pages"] == len(saved(crawled["out"])) and report["failed"] == []
+    nquads = (out / "dataset.nq").read_text()
+    for title in ("Main/Alpha", "Main/Beta", "Film/Gamma"):
+        assert f"<https://w3id.org/tropekg/graph/{title}>" in nquads, title
+    assert '"Main/OldName"' in nquads  # the alias the crawler followed, kept as another name

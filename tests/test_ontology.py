@@ -46,6 +46,7 @@ CONTRACT_DATATYPE_PROPERTIES = {
     "sourceLine": XSD.integer,
     "depth": XSD.integer,
     "wikiName": XSD.string,
+    "alternativeWikiName": XSD.string,
     "namespace": XSD.string,
     "quote": RDF.langString,
     "quoteAttribution": RDF.langString,

@@ -140,3 +140,11 @@ def test_backup_file_parses_with_its_title(tmp_path):
 def test_backup_holding_nul_bytes_is_not_text():
     with pytest.raises(PageError, match="NUL"):
         decode(b"<html><body>a\x00b</body></html>", "Main.X@action=source", backup=True)
+
+
+def test_a_saved_page_file_names_its_page_like_a_source_file(tmp_path):
+    """A rendered page saved as Namespace/PageName.html (as the crawler saves pages that do not name
+    themselves) is that page, not a page "Html" in a namespace named after the file."""
+    assert str(title_from_path(tmp_path / "Main" / "Alpha.html")) == "Main/Alpha"
+    assert str(title_from_path(tmp_path / "Film" / "TheDarkKnight.HTM")) == "Film/TheDarkKnight"
+    assert str(title_from_path(tmp_path / "Main.FriendOrFoe.html")) == "Main/FriendOrFoe"

@@ -88,6 +88,7 @@ class Page:
     kind: str
     label: str | None = None       # the display title when the page gives one (rendered HTML)
     alt_titles: list[str] = field(default_factory=list)  # other display titles the page gives
+    aliases: list[Title] = field(default_factory=list)  # other wiki names that lead here (redirects)
     description: str = ""
     quote: str | None = None
     quote_attribution: str | None = None
@@ -101,12 +102,23 @@ class Page:
     works: list[Title] = field(default_factory=list)      # works a creator page lists
     warnings: list[Warning] = field(default_factory=list)
 
+    def add_aliases(self, aliases: list[Title]) -> None:
+        """Take other wiki names of the page (redirects to it): each is kept as an alias, and
+        its spaced-out name as an alternative title unless the page already shows it."""
+        shown = {self.label or self.title.label, *self.alt_titles}
+        for alias in sorted(set(aliases) - {self.title, *self.aliases}, key=lambda t: t.key):
+            self.aliases.append(alias)
+            if alias.label not in shown:
+                shown.add(alias.label)
+                self.alt_titles.append(alias.label)
+
     def to_json(self) -> dict:
         return {
             "title": str(self.title),
             "kind": self.kind,
             "label": self.label or self.title.label,
             "altTitles": list(self.alt_titles),
+            "aliases": [str(t) for t in self.aliases],
             "description": self.description,
             "quote": self.quote,
             "quoteAttribution": self.quote_attribution,

@@ -62,11 +62,14 @@ def build(
     if unknown:
         raise BuildError(f"unknown output format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
     base = IriScheme(base).base  # with its trailing slash
-    sources, failed = discover([Path(p) for p in paths], title)
-    if not sources and not failed:
-        raise BuildError("no page files found (expected Namespace/PageName.txt files or saved .html pages)")
+    found = discover([Path(p) for p in paths], title)
+    sources = found.sources
+    if not sources and not found.failed:
+        raise BuildError("no page files found (expected Namespace/PageName.txt files, saved .html pages, "
+                         "gzip-compressed pages or web archives)")
     jobs = jobs or os.cpu_count() or 1
-    report = BuildReport(failed=failed, base=base)
+    report = BuildReport(failed=found.failed, base=base, input_warnings=found.warnings,
+                         archives=found.archives, aliases=found.aliases)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         lock = journal.lock(out_dir)

@@ -1,8 +1,8 @@
 """The page cache: a page's bytes and the build's configuration in, the page's result out, when a
 build into the same folder already made it.
 
-A page whose source, title, base, formats, page spellings and tropekg version are unchanged is not
-parsed again. One file per page, named by a hash of all of that, written atomically; an entry that
+A page whose source, title, other names, base, formats, page spellings and tropekg version are
+unchanged is not parsed again. One file per page, named by a hash of all of that, written atomically; an entry that
 is damaged is simply ignored and the page parsed again.
 """
 
@@ -24,7 +24,7 @@ _FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "ref
 def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
     h = hashlib.sha256()
     for part in (__version__, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
-                 config.spellings_digest):
+                 config.spellings_digest, ",".join(src.aliases), src.form or ""):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)
     return h.hexdigest()

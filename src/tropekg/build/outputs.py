@@ -54,6 +54,10 @@ class BuildReport:
     failed: list[dict] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     page_warnings: dict[str, list[dict]] = field(default_factory=dict)
+    # about inputs that are not pages: an aliases.tsv's bad lines (path, line, message)
+    input_warnings: list[dict] = field(default_factory=list)
+    archives: list[dict] = field(default_factory=list)  # each web archive: pages, aliases, skipped records
+    aliases: int = 0        # other names (redirects) kept for the pages built
     tropekg_version: str = __version__
     base: str = ""
 

@@ -22,6 +22,7 @@ from tropekg.rdf.jsonld import jsonld_nodes
 from tropekg.rdf.mapping import Provenance, page_quads, referenced, tk
 from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
 from tropekg.readers import PageError, reader_named
+from tropekg.titles import parse_title
 
 FORMATS = ("nquads", "trig", "turtle", "jsonld")
 
@@ -138,20 +139,28 @@ def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, c
     blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
 
 
+def page_bytes(src: SourceFile) -> bytes:
+    """A page's bytes as its reader gives them (decompressed, a web archive's record body); a
+    :class:`PageError` naming the file."""
+    return reader_named(src.reader).read(src.path, src.offset)
+
+
 def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
     """Parse, map and serialise one page's bytes. Never raises for a bad page or a mapping bug:
     the result carries the error."""
     result = PageResult(title=str(src.title))
     try:
-        page = parse_bytes(data, str(src.path), src.title, path=src.path, reader=reader_named(src.reader))
+        page = parse_bytes(data, src.where, src.title, path=src.path, reader=reader_named(src.reader),
+                           form=src.form)
+        page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
         quads = page_quads(page, prov, config.iris)
         _serialise(result, quads, config.iris.resource(page.title), config)
     except PageError as e:
-        result.error = {"path": str(src.path), "line": e.line, "reason": e.message}
+        result.error = {"path": src.where, "line": e.line, "reason": e.message}
         return result
     except Exception as e:  # noqa: BLE001 - a bug in tropekg, not a bad page: record it, build the rest
-        result.error = {"path": str(src.path), "line": None,
+        result.error = {"path": src.where, "line": None,
                         "reason": f"tropekg could not map this page (please report): {type(e).__name__}: {e}"}
         return result
     result.kind = page.kind

@@ -15,7 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from tropekg.build import cache
 from tropekg.build.discover import SourceFile
 from tropekg.build.manifest import PageRow
-from tropekg.build.page import BuildConfig, PageResult, build_page
+from tropekg.build.page import BuildConfig, PageResult, build_page, page_bytes
+from tropekg.readers import PageError
 
 # The configuration of the build a worker process serves; set once by its initializer. Only ever
 # set in pool workers: the main process passes its configuration explicitly.
@@ -25,10 +26,9 @@ _worker_config: BuildConfig | None = None
 def result_of(src: SourceFile, config: BuildConfig) -> PageResult:
     """One page's result: from the cache when it holds it, else built (and cached)."""
     try:
-        data = src.path.read_bytes()
-    except OSError as e:
-        return PageResult(title=str(src.title),
-                          error={"path": str(src.path), "line": None, "reason": f"cannot read: {e.strerror or e}"})
+        data = page_bytes(src)
+    except PageError as e:
+        return PageResult(title=str(src.title), error={"path": src.where, "line": None, "reason": e.message})
     key = None
     if config.cache_dir is not None:
         key = cache.cache_key(data, src, config)
@@ -76,8 +76,8 @@ def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | N
     keys: list[str | None] = []
     for src in sources:
         try:
-            key = cache.cache_key(src.path.read_bytes(), src, config)
-        except OSError:
+            key = cache.cache_key(page_bytes(src), src, config)
+        except PageError:
             keys.append(None)
             continue
         keys.append(key if cache.entry_path(config.cache_dir, key).is_file() else None)

@@ -10,7 +10,7 @@ import click
 
 from tropekg.build import FORMATS, BuildError, build
 from tropekg.cli.common import ExitCode, fail, page_progress, title_option
-from tropekg.markup.parse import parse_bytes, parse_file
+from tropekg.markup.parse import ParsedRecord, parse_bytes, parse_records
 from tropekg.rdf.iris import DEFAULT_BASE
 from tropekg.readers import PageError
 
@@ -24,40 +24,49 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
 
     FILE is a page's wiki source (Namespace/PageName.txt, Namespace.PageName, or a June 2012 backup
     file Namespace.PageName@action=source), a rendered page saved from the site (HTML, any file
-    name: the page names itself), or - for standard input (wiki source there needs --title).
+    name: the page names itself), either of them gzip-compressed, a web archive (WARC: every wiki
+    page in it, one JSON object each), or - for standard input (wiki source there needs --title).
 
     \b
     Examples:
       tropekg parse examples/pages/Main/WouldNotShootAGoodGuy.txt
       tropekg parse examples/html/TheLanternKeeper.html
+      tropekg parse --summary crawl.warc.gz
       cat page.txt | tropekg parse - --title Main/FriendOrFoe
       tropekg parse --summary examples/pages/Main/*.txt
     """
     given = title_option(title)
     if given is not None and len(files) > 1:
         raise click.UsageError("--title names one page; give one FILE with it")
-    failed = 0
+    read = failed = 0
     for name in files:
-        try:
-            if name == "-":
-                page = parse_bytes(sys.stdin.buffer.read(), "<stdin>", given)
-            else:
-                page = parse_file(Path(name), given)
-        except PageError as e:
-            click.echo(f"tropekg: error: {e}", err=True)
-            failed += 1
-            continue
-        if summary:
-            stated = sum(1 for ex in page.examples if ex.mode_stated)
-            relations = sum(len(v) for v in page.relations.values())
-            click.echo(
-                f"{page.title}\t{page.kind}\t{len(page.examples)} examples ({stated} with a stated mode)"
-                f"\t{relations} relations\t{len(page.links)} links\t{len(page.warnings)} warnings"
-            )
+        if name == "-":
+            try:
+                records = [ParsedRecord("<stdin>", parse_bytes(sys.stdin.buffer.read(), "<stdin>", given))]
+            except PageError as e:
+                records = [ParsedRecord("<stdin>", error=e)]
         else:
-            click.echo(json.dumps(page.to_json(), ensure_ascii=False, indent=2))
+            records = parse_records(Path(name), given)
+        for record in records:
+            read += 1
+            if record.error is not None:
+                click.echo(f"tropekg: error: {record.error}", err=True)
+                failed += 1
+                continue
+            page = record.page
+            if summary:
+                stated = sum(1 for ex in page.examples if ex.mode_stated)
+                relations = sum(len(v) for v in page.relations.values())
+                click.echo(
+                    f"{page.title}\t{page.kind}\t{len(page.examples)} examples ({stated} with a stated mode)"
+                    f"\t{relations} relations\t{len(page.links)} links\t{len(page.warnings)} warnings"
+                )
+            else:
+                click.echo(json.dumps(page.to_json(), ensure_ascii=False, indent=2))
+    if read == 0:
+        fail("no wiki page found in " + ", ".join(files))
     if failed:
-        sys.exit(ExitCode.USAGE if failed == len(files) else ExitCode.PARTIAL)
+        sys.exit(ExitCode.USAGE if failed == read else ExitCode.PARTIAL)
 
 
 @click.command("build")
@@ -88,8 +97,11 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
-    Namespace.PageName, Namespace.PageName@action=source, and rendered pages saved from the site
-    as .html files with any name). Writes dataset.nq (N-Quads, one named
+    Namespace.PageName, Namespace.PageName@action=source, rendered pages saved from the site with
+    any name, files named after the site's addresses as wget saves them, any of these
+    gzip-compressed, and web archives (WARC) of the site), mixed freely; an aliases.tsv at the top
+    of a folder gives pages their other names. When two inputs are the same page, one is kept (see
+    the README, "Inputs") and the other reported. Writes dataset.nq (N-Quads, one named
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
     JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
 
@@ -100,6 +112,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
     Examples:
       tropekg build examples/pages -o out
       tropekg build examples/pages -o out --validate
+      tropekg build pages/ crawl.warc.gz -o out
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
       tropekg build corpus/ -o out --no-merged --store kg.store
     """
@@ -143,6 +156,9 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
         click.echo(format_build_report(report))
         if store_path is not None:
             click.echo(loaded)
+    for warning in report.input_warnings:
+        where = f"{warning['path']}:{warning['line']}" if warning.get("line") else warning["path"]
+        click.echo(f"tropekg: warning: {where}: {warning['message']}", err=True)
     for failure in report.failed:
         where = f"{failure['path']}:{failure['line']}" if failure.get("line") else failure["path"]
         click.echo(f"tropekg: page failed: {where}: {failure['reason']}", err=True)
@@ -172,6 +188,12 @@ def format_build_report(report) -> str:
         f"wanted pages:  {report.wanted_pages} (linked to, described by no page)",
         f"warnings:      {report.warnings} (listed per page in report.json)",
     ]
+    if report.aliases:
+        lines.append(f"aliases:       {report.aliases} other names kept for the pages built")
+    for archive in report.archives:
+        skipped = sum(archive["skipped"].values())
+        lines.append(f"archive:       {archive['path']}: {archive['pages']} pages, {archive['aliases']} "
+                     f"redirects, {skipped} other records skipped")
     for fmt, path in report.outputs.items():
         lines.append(f"wrote {fmt + ':':9s}{path}")
     return "\n".join(lines)

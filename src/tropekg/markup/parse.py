@@ -2,11 +2,14 @@
 
 Wiki markup goes tokens -> tree -> model; a rendered HTML page goes through :mod:`.html` onto the
 same tree and model. :func:`parse_bytes` is where the two part ways, on what the bytes are
-(:func:`tropekg.readers.html.looks_like_html`), not on the file's name.
+(:func:`tropekg.readers.html.looks_like_html`), not on the file's name; :func:`parse_records`
+reads every page a file holds (a web archive holds many).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tropekg.markup.extract import extract
@@ -14,8 +17,9 @@ from tropekg.markup.html import parse_html
 from tropekg.markup.tokens import tokenize
 from tropekg.markup.tree import build_tree
 from tropekg.model import Page, Warning
-from tropekg.readers import PageError, Reader, SourceText, WikiSourceReader, read_bytes, reader_for
+from tropekg.readers import PageError, Reader, SourceText, WikiSourceReader, reader_for
 from tropekg.readers.html import looks_like_html
+from tropekg.readers.source import title_from_path
 from tropekg.titles import Title
 
 
@@ -31,27 +35,66 @@ def parse_source(source: SourceText, title: Title) -> Page:
     return page
 
 
-def is_html(data: bytes, reader: Reader | None = None) -> bool:
-    """Whether these bytes go to the HTML reader (a June 2012 backup file is HTML around wiki
-    source, and its reader says it holds markup)."""
-    return (reader is None or reader.form == "html") and looks_like_html(data)
+def is_html(data: bytes, form: str | None = None) -> bool:
+    """Whether these bytes go to the HTML reader: they look like a page, and the reader that found
+    them did not say they are wiki source (a June 2012 backup file is HTML around wiki source)."""
+    return form != "markup" and looks_like_html(data)
 
 
 def parse_bytes(data: bytes, source: str, title: Title | None = None, *, path: Path | None = None,
-                reader: Reader | None = None) -> Page:
-    """The page model of one page's bytes, HTML or markup. The title is ``title`` when given; else
-    an HTML page's own, else the one ``path`` gives. A :class:`PageError` names ``source``."""
-    if is_html(data, reader):
+                reader: Reader | None = None, form: str | None = None) -> Page:
+    """The page model of one page's bytes, HTML or markup (``form`` when the reader that found
+    them knows, else decided by the bytes). The title is ``title`` when given; else an HTML page's
+    own, else the one ``path`` gives. A :class:`PageError` names ``source``."""
+    if is_html(data, form):
         return parse_html(data, source, title, path)
-    reader = reader if reader is not None and reader.form == "markup" else WikiSourceReader()
     if title is None:
         if path is None:
             raise PageError(source, "wiki source needs a title: pass --title Namespace/PageName")
-        title = reader.title(path)
-    return parse_source(reader.text(data, source), title)
+        title = title_from_path(path)
+    return parse_source((reader or WikiSourceReader()).text(data, source), title)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One page of a file: where it came from (the path, and ``#URL`` for a web archive's
+    record), and its page model or why it could not be read."""
+
+    origin: str
+    page: Page | None = None
+    error: PageError | None = None
+
+
+def parse_records(path: Path, title: Title | None = None) -> Iterator[ParsedRecord]:
+    """Every page a file holds (one for a page file, many for a web archive), in file order. A
+    given ``title`` names the page of a one-page file."""
+    reader = reader_for(path) or WikiSourceReader()
+    for record in reader.records(path):
+        origin = f"{path}#{record.member}" if record.member else str(path)
+        if record.kind == "error" and not (title is not None and record.offset is None):
+            yield ParsedRecord(origin, error=PageError(str(path), record.note))
+            continue
+        if record.kind not in ("page", "error"):
+            continue
+        try:
+            data = reader.read(path, record.offset)
+            page = parse_bytes(data, origin, title if record.offset is None and title else record.title,
+                               path=path, reader=reader, form=record.form)
+        except PageError as e:
+            yield ParsedRecord(origin, error=e)
+            continue
+        yield ParsedRecord(origin, page)
 
 
 def parse_file(path: Path, title: Title | None = None) -> Page:
-    """Read and parse one page file (markup or HTML); the title comes from the page or the path
-    unless given."""
-    return parse_bytes(read_bytes(path), str(path), title, path=path, reader=reader_for(path))
+    """Read and parse a file holding one page (markup, HTML, compressed); the title comes from the
+    page or the path unless given. A file holding no page or several is a :class:`PageError`."""
+    records = list(parse_records(path, title))
+    if not records:
+        raise PageError(str(path), "holds no wiki page")
+    if len(records) > 1:
+        raise PageError(str(path), f"holds {len(records)} pages (a web archive); read them with parse_records")
+    if records[0].error is not None:
+        raise records[0].error
+    assert records[0].page is not None
+    return records[0].page

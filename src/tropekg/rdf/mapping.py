@@ -158,11 +158,13 @@ def page_identity(ctx: _Context) -> None:
         ctx.add(s, p, o)
     for alt in page.alt_titles:
         ctx.add(s, SKOS_ALT_LABEL, _text(alt))
+    for alias in page.aliases:
+        ctx.add(s, tk.alternativeWikiName, Literal(str(alias)))
     ctx.add(s, tk.describedBy, ctx.graph)
 
 
 page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:prefLabel", "skos:altLabel",  # type: ignore[attr-defined]
-                            "tk:wikiName", "tk:namespace", "foaf:isPrimaryTopicOf", "tk:describedBy")
+                            "tk:wikiName", "tk:alternativeWikiName", "tk:namespace", "foaf:isPrimaryTopicOf", "tk:describedBy")
 
 
 def description(ctx: _Context) -> None:

@@ -96,6 +96,7 @@ class TK(DefinedNamespace):
     Work: URIRef  # class: Work
     Wrestling: URIRef  # class: Professional wrestling
     ZigZagged: URIRef  # individual: Zig-zagged
+    alternativeWikiName: URIRef  # datatype property: alternative wiki name
     avertedIn: URIRef  # object property: averted in
     averts: URIRef  # object property: averts
     compareWith: URIRef  # object property: compare with

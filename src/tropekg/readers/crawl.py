@@ -41,6 +41,7 @@ from protego import Protego
 
 from tropekg import __version__
 from tropekg.atomic import write_bytes
+from tropekg.readers.aliases import ALIASES_FILE  # the build reads what the crawl writes
 from tropekg.titles import NAMESPACES, TROPE, WORK, Title, make_title, namespace, parse_title
 
 DEFAULT_SITE = "https://tvtropes.org"
@@ -63,7 +64,6 @@ BUSY = (429, 503)
 
 STATE_DIR = ".crawl"
 STATE_FILE = "state.sqlite"
-ALIASES_FILE = "aliases.tsv"
 _TEMP_SUFFIX = ".tmp"  # what tropekg.atomic names a file it has not yet renamed into place
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from tropekg.titles import Title, make_title, namespace, parse_title
 
 BACKUP_SUFFIX = "@action=source"
+# Suffixes a file name may add to its page's name: wiki source, and rendered pages as saved.
+PAGE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 
 
 class PageError(Exception):
@@ -82,12 +84,35 @@ def refuse_nul(data: bytes, source: str) -> None:
         raise PageError(source, "not a text file (it holds NUL bytes)", line)
 
 
+# How a crawler that names files after addresses saves a page: wget -r keeps the path
+# (pmwiki.php/Main/Foo, a file Foo in a folder Main), and a query address becomes a file name
+# (pmwiki.php?title=Main.Foo; "@" for "?" where the file system forbids it). ".html" is added by
+# wget --adjust-extension.
+_SITE_FILE_SUFFIX = re.compile(r"\.(?:html?|txt)$", re.IGNORECASE)
+_SITE_QUERY = re.compile(r"^pmwiki\.php[?@](?:.*&)?(?:n|title)=([A-Za-z][A-Za-z0-9]*)[./]([A-Za-z0-9]+)(?:[&#].*)?$")
+
+
+def title_from_site_path(path: Path) -> Title | None:
+    """The title a file named after the site's address gives (``.../pmwiki.php/Main/Foo``,
+    ``pmwiki.php?title=Main.Foo``), else None."""
+    name = _SITE_FILE_SUFFIX.sub("", path.name)
+    if path.parent.parent.name == "pmwiki.php":
+        ns = path.parent.name
+        return make_title(ns, name) if ns[:1].isalpha() and ns.isalnum() else None
+    m = _SITE_QUERY.match(name)
+    return make_title(m.group(1), m.group(2)) if m else None
+
+
 def title_from_path(path: Path) -> Title:
     """The page title a file's path gives, or a :class:`PageError` saying how to give one."""
+    site = title_from_site_path(path)
+    if site is not None:
+        return site
     name = path.name
     name = name.removesuffix(BACKUP_SUFFIX)
-    if name.endswith(".txt"):
-        stem = name[:-4]
+    suffix = next((s for s in PAGE_SUFFIXES if name.lower().endswith(s)), None)
+    if suffix is not None:
+        stem = name[: -len(suffix)]
         if "." in stem:
             title = parse_title(stem)
         else:
@@ -102,7 +127,7 @@ def title_from_path(path: Path) -> Title:
     if title is None:
         raise PageError(
             str(path),
-            "cannot tell the page's title from the file name: name it Namespace/PageName.txt or "
-            "Namespace.PageName, or pass --title Namespace/PageName",
+            "cannot tell the page's title from the file name: name it Namespace/PageName.txt, "
+            "Namespace.PageName or .../pmwiki.php/Namespace/PageName, or pass --title Namespace/PageName",
         )
     return title
