@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench bench-quick fuzz docs clean system-deps
 
 # Debian packages the tests and pictures need: a real browser for the generated pages, Graphviz for
-# static SVG/PNG, Virtuoso's server for the second SPARQL engine in the tests (the -bin package
-# only: the full virtuoso-opensource also starts a system service that keeps the default dba
-# password when installed non-interactively).
+# static SVG/PNG, Java for HermiT (the OWL 2 DL reasoner owlready2 runs on the ontology), and
+# Virtuoso's server for the second SPARQL engine in the tests (the -bin package only: the full
+# virtuoso-opensource also starts a system service that keeps the default dba password when
+# installed non-interactively).
 # Installed when missing and we can (root with apt-get); otherwise say how.
-SYSTEM_DEPS := chromium:chromium dot:graphviz virtuoso-t:virtuoso-opensource-7-bin
+SYSTEM_DEPS := chromium:chromium dot:graphviz virtuoso-t:virtuoso-opensource-7-bin java:default-jre-headless
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/tropekg query run works-for-trope -p trope=Main/WouldNotShootAGoodGuy --store out/kg.store
 	$(BIN)/tropekg analyze --store out/kg.store --top 5
 	$(BIN)/tropekg viz hierarchy --store out/kg.store -o out/hierarchy.html
-	@echo "open out/hierarchy.html in a browser to explore the hierarchy"
+	@echo "browse the graph: .venv/bin/tropekg serve --store out/kg.store (then open http://127.0.0.1:7878/)"
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_DEPS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -16,6 +16,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--regen-golden", action="store_true", default=False,
         help="rewrite the golden files from the current output (then review the diff)",
     )
+    parser.addoption(
+        "--save-screenshots", action="store_true", default=False,
+        help="keep the site's screenshots from the browser tests in docs/screenshots (for the README)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +39,17 @@ def built(tmp_path_factory):
     report = build([Path(__file__).resolve().parents[1] / "examples" / "pages"], out, jobs=1)
     assert not report.failed
     return out
+
+
+@pytest.fixture(scope="session")
+def wikidata(tmp_path_factory):
+    """A local Oxigraph server holding the Wikidata-shaped sample of tests/wikidata_sample.py."""
+    from .sparql_server import oxigraph_server
+    from .wikidata_sample import write_sample_store
+
+    location = write_sample_store(tmp_path_factory.mktemp("wikidata") / "store")
+    with oxigraph_server(location) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -191,12 +191,12 @@ def test_each_shape_gives_the_rows_of_the_terms_written_by_hand_on_the_embedded_
     assert comparable(local.run(query)) != expected, "the case does not depend on the binding"
     assert comparable(local.run(query, bindings)) == expected
     # both ways of binding, each on its own
-    by_values = local.store.query(bound_query_text(query, bindings), use_default_graph_as_union=True)
+    by_values = local.store.query(bound_query_text(query, bindings))  # the merged graph, as run reads it
     assert comparable(to_answer(by_values)) == expected
     substitutions = substitutions_for(query, bindings)
     assert (substitutions is not None) == substitutes
     if substitutions:
-        by_substitution = local.store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
+        by_substitution = local.store.query(query, substitutions=substitutions)
         assert comparable(to_answer(by_substitution)) == expected
 
 

@@ -132,7 +132,7 @@ def test_nquads_are_canonical(pool_built):
 def test_every_page_is_a_named_graph_with_its_provenance(pool_corpus, dataset):
     files = _page_files(pool_corpus)
     graphs = {getattr(g, "identifier", g) for _, _, _, g in dataset.quads((None, None, None, None))}
-    assert graphs == {TKG[f"{p.parent.name}/{p.stem}"] for p in files} | {WANTED}
+    assert graphs == {TKG[f"{p.parent.name}/{p.stem}"] for p in files} | {WANTED, TKG["_/dataset"]}
     for path in files:
         title = f"{path.parent.name}/{path.stem}"
         g = _graph_of(dataset, TKG[title])

@@ -56,7 +56,7 @@ def test_every_option_has_help(path, command):
             assert param.help, f"tropekg {path} {param.opts[0]} has no help text"
 
 
-WRITING = {"load"}
+WRITING = {"load", "link wikidata"}
 
 
 @pytest.mark.parametrize("path,command", COMMANDS)

@@ -78,15 +78,16 @@ def test_a_basic_challenge_from_the_endpoint_is_answered(credentials):
 
 @pytest.mark.parametrize("scheme", sorted(CHALLENGES))
 def test_credentials_never_follow_a_redirect_to_another_origin(credentials, scheme):
+    """No redirect is followed at all (a redirected update would become a GET without its body):
+    the other origin, which would ask for credentials, is never even asked."""
     with (http_server(lambda h: _send(h, 401, {"WWW-Authenticate": CHALLENGES[scheme]})) as (elsewhere, asked),
           http_server(lambda h: _send(h, 302, {"Location": elsewhere + "/sparql"})) as (origin, _)):
         endpoint = Endpoint(origin + "/sparql", origin + "/update", retries=0)
-        with pytest.raises(EndpointError, match="HTTP 401") as e:
+        with pytest.raises(EndpointError, match=f"HTTP 302, a redirect to {elsewhere}/sparql") as e:
             endpoint.run("SELECT * WHERE { ?s ?p ?o }")
-        with pytest.raises(EndpointError, match="HTTP 401"):
+        with pytest.raises(EndpointError, match="redirect"):
             endpoint.update("CLEAR ALL")
-    assert asked, "the redirect was not followed"
-    assert all(auth is None for _, _, auth in asked)
+    assert asked == []
     assert "s3cret" not in str(e.value) and "\n" not in str(e.value)
 
 

@@ -245,3 +245,38 @@ def test_graph_formats_work_on_examples(tmp_path):
     b = nx.read_gexf(tmp_path / "b.gexf")
     assert b.edges["Main/ThouShaltNotKill", "Film/RED"]["mode"] == "Averted"
     assert b.nodes["Film/RED"]["label"] == "RED"
+
+
+def test_graphml_edge_ids_are_unique(built, tmp_path):
+    """Gephi and yEd key edges by id: a view's relation names ("contrast with", four times in
+    examples/pages) are no ids."""
+    import xml.etree.ElementTree as ET
+
+    examples = GraphStore.in_memory()
+    examples.load([built])
+    out = tmp_path / "related.graphml"
+    export(examples, "graphml", out, view="related")
+    edges = [e for e in ET.parse(out).iter() if e.tag.endswith("}edge")]
+    ids = [e.get("id") for e in edges if e.get("id") is not None]
+    assert len(edges) > 3 and len(ids) == len(set(ids)) == len(edges)
+    back = nx.read_graphml(out)
+    relations = [d["relation"] for *_e, d in back.edges(data=True)]
+    assert relations.count("contrast with") >= 4
+
+
+def test_bipartite_csv_puts_the_trope_in_source_and_the_work_in_target(graph, tmp_path):
+    out = tmp_path / "b.csv"
+    export(graph, "csv", out, view="bipartite")
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    view = view_graph(graph, "bipartite")
+    assert len(rows) == view.number_of_edges() > 10
+    for row in rows:
+        assert view.nodes[row["source"]]["bipartite"] == 0, row
+        assert view.nodes[row["target"]]["bipartite"] == 1, row
+
+
+def test_cytoscape_network_data_is_an_object(graph, tmp_path):
+    out = tmp_path / "h.cyjs"
+    export(graph, "cytoscape", out, view="hierarchy")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert isinstance(data["data"], dict) and data["data"].get("view") == "hierarchy"

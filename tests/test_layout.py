@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tropekg"
-STEPS = ("readers", "markup", "rdf", "build", "store", "query", "validate", "analysis", "viz", "synth", "cli")
+STEPS = ("readers", "markup", "rdf", "build", "store", "query", "validate", "analysis", "viz", "synth", "link",
+         "web", "cli")
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 

@@ -31,7 +31,7 @@ def test_validate_and_analyze_count_up_to_their_total(tmp_path):
     seen: list = []
     validate_graph(store, jobs=1, progress=_calls(seen))
     graphs = store.graph_count()
-    assert graphs == 10  # the nine pages and the wanted pages
+    assert graphs == 11  # the nine pages, the wanted pages and the description
     assert seen[-1][0] == seen[-1][1] > graphs  # the page graphs, then the cross-page constraints
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert any(d == graphs for d, _ in seen)

@@ -10,7 +10,7 @@ case needs no code: a new .tsv file is picked up.
 
 Expected file format: ``#`` lines are comments, except ``# params: name=value ...`` (shell-quoted),
 which overrides the defaults. The first other line names the columns, tab-separated; each further
-line is one row, in the query's order. Terms are written ``tkr:Main/Foo`` (resources),
+line is one row, in the query's order. Terms are written ``tkr:Main/Foo`` (resources), ``wd:Q1`` (Wikidata items), ``dbr:Foo`` (DBpedia),
 ``tk:Straight`` (ontology terms), ``tkg:Main/Foo`` (page graphs), ``"text"@en`` or ``"text"``
 (literals), bare numbers and booleans, ``-`` for an unbound value, and ``*`` for a value not checked
 here (one the pages do not decide, such as a triple count). A CONSTRUCT query's file lists triples
@@ -33,6 +33,8 @@ from tropekg.query.params import bind
 from tropekg.query.results import Rows, Triples
 from tropekg.query.saved import PARAM_TYPES, load_queries
 from tropekg.store.embedded import GraphStore
+
+from .wikidata_sample import link_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
@@ -74,7 +76,8 @@ def render(term) -> str:
     if term is None:
         return "-"
     if isinstance(term, NamedNode):
-        for prefix, ns in (("tkr:", RESOURCE), ("tkg:", GRAPH), ("tk:", TK)):
+        for prefix, ns in (("tkr:", RESOURCE), ("tkg:", GRAPH), ("tk:", TK),
+                           ("wd:", "http://www.wikidata.org/entity/"), ("dbr:", "http://dbpedia.org/resource/")):
             if term.value.startswith(ns):
                 return prefix + term.value[len(ns):]
         return f"<{term.value}>"
@@ -145,9 +148,11 @@ def dataset(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def store(dataset) -> GraphStore:
+def store(dataset, wikidata) -> GraphStore:
+    """The example pages, linked to the Wikidata-shaped sample (tests/wikidata_sample.py)."""
     s = GraphStore.in_memory()
     s.load([dataset])
+    link_sample(s, wikidata)
     return s
 
 

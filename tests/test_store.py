@@ -71,7 +71,7 @@ def test_a_rebuilt_page_replaces_that_page_graph_only(pages, tmp_path):
     friend = _graph_quads(store, f"{G}Main/FriendOrFoe")
     assert not any("Series/Dexter>" in q and "ontology#work>" in q for q in friend)
     for g, quads in others.items():
-        if g.endswith("/_/wanted"):
+        if "/_/" in g:  # the wanted pages and the dataset's description (its counts) change too
             continue
         assert _graph_quads(store, g) == quads, g
 

@@ -233,9 +233,10 @@ def test_cli_validates_a_store(examples_build, tmp_path):
     broken = tmp_path / "broken.store"
     shutil.copytree(path, broken)
     store = GraphStore(broken)
-    store.store.update(
-        f"DELETE WHERE {{ GRAPH ?g {{ <{TKR}Main/NeverHurtAnInnocent> "
-        f"<https://w3id.org/tropekg/ontology#exemplifiedBy> <{TKR}Film/TheDarkKnight> }} }}")
+    shortcut = (f"<{TKR}Main/NeverHurtAnInnocent> <https://w3id.org/tropekg/ontology#exemplifiedBy> "
+                f"<{TKR}Film/TheDarkKnight>")
+    # from the page graphs and from the merged graph queries read
+    store.store.update(f"DELETE WHERE {{ GRAPH ?g {{ {shortcut} }} }} ; DELETE DATA {{ {shortcut} }}")
     del store
     result = run("--store", broken, "--min-severity", "warning")
     assert result.exit_code == 1

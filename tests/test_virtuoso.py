@@ -7,6 +7,7 @@ row and time limits) must be an error, never a shorter result."""
 from __future__ import annotations
 
 import json
+import os
 
 import networkx as nx
 import pytest
@@ -21,6 +22,7 @@ from tropekg.store.embedded import GraphStore
 from tropekg.store.endpoint import Endpoint, EndpointError
 
 from .test_queries import CASES, SAVED, _diff_message, _masked, result_table
+from .wikidata_sample import link_sample
 
 PAGES = "https://w3id.org/tropekg/graph/"
 
@@ -35,18 +37,30 @@ def _load_args(server, built) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def local(built, tmp_path_factory) -> GraphStore:
+def local(built, tmp_path_factory, wikidata) -> GraphStore:
     store = GraphStore(tmp_path_factory.mktemp("virtuoso-local") / "kg")
     store.load([built])
+    link_sample(store, wikidata)
     return store
 
 
 @pytest.fixture(scope="module")
-def remote(virtuoso, built) -> Endpoint:
+def remote(virtuoso, built, wikidata) -> Endpoint:
     """examples/ loaded into Virtuoso by the CLI; queried anonymously, as /sparql allows."""
     result = CliRunner().invoke(cli, _load_args(virtuoso, built), env=_credentials(virtuoso))
     assert result.exit_code == 0, result.output
-    assert "loaded 10 graphs" in result.output
+    assert "loaded 11 graphs" in result.output  # 9 pages, the wanted pages, the description
+    # the Wikidata linkset too, PUT through the Graph Store Protocol (the saved queries using it)
+    saved = {k: os.environ.get(k) for k in _credentials(virtuoso)}
+    os.environ.update(_credentials(virtuoso))
+    try:
+        link_sample(Endpoint(virtuoso.query_url, virtuoso.update_url, virtuoso.graph_store_url), wikidata)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return Endpoint(virtuoso.query_url)
 
 
@@ -61,7 +75,7 @@ def _graph_sizes(graph) -> dict[str, int]:
 def test_load_answers_the_digest_challenge_and_gives_the_same_graphs(local, remote):
     sizes = _graph_sizes(remote)
     assert sizes == _graph_sizes(local)
-    assert len(sizes) == 10 and sum(sizes.values()) > 1000
+    assert len(sizes) == 12 and sum(sizes.values()) > 1000  # and the linkset
 
 
 @pytest.mark.parametrize("password", [None, "not-the-password"])
@@ -147,7 +161,7 @@ def test_validate_gives_the_same_report(local, remote):
     here, there = _both(local, remote, "validate", "--format", "json")
     report = json.loads(there.stdout)
     assert report == json.loads(here.stdout)
-    assert report["graphs"] == 10  # the page graphs, none of Virtuoso's own
+    assert report["graphs"] == 12  # 9 pages, wanted pages, description, linkset; none of Virtuoso's own
 
 
 @pytest.mark.parametrize("fmt", ["nq", "trig", "turtle", "nt", "jsonld"])

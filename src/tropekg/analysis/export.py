@@ -5,7 +5,8 @@ subgraph around a trope (every statement about the tropes within ``depth`` named
 it, with the labels and types of what those statements point to). Graph formats (GraphML, GEXF,
 Cytoscape JSON, DOT, CSV edge list) export one of the analysis views (:mod:`tropekg.analysis`):
 ``hierarchy``, ``cooccurrence``, ``bipartite`` or ``related``, whole or cut around a trope. GraphML
-and GEXF open in Gephi and yEd; Cytoscape JSON is cytoscape.js's ``elements`` format. Every file is
+and GEXF open in Gephi and yEd; Cytoscape JSON is cytoscape.js's ``elements`` format; in the CSV
+edge list a cell a spreadsheet would run as a formula gets a leading ``'`` (unless raw). Every file is
 written to a temporary file beside the target and renamed over it, so a reader never sees half a file.
 """
 
@@ -32,6 +33,7 @@ from tropekg.analysis import (
     relation_graph,
 )
 from tropekg.atomic import write_with
+from tropekg.query.results import spreadsheet_safe
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import write_jsonld
 from tropekg.rdf.namespaces import prefixes_for, sparql_prologue
@@ -105,8 +107,10 @@ def flattened(g: nx.Graph) -> nx.Graph:
     for n, data in g.nodes(data=True):
         out.add_node(n, **{k: _scalar(v) for k, v in data.items() if v is not None})
     if g.is_multigraph():
-        for u, v, k, data in g.edges(keys=True, data=True):
-            out.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in data.items() if x is not None})
+        # GraphML and GEXF write an edge's key as its id, which must be unique in the file: a
+        # view's keys (the relation, "contrast with") repeat, and the relation is an attribute too
+        for n, (u, v, data) in enumerate(g.edges(data=True)):
+            out.add_edge(u, v, key=f"e{n}", **{a: _scalar(x) for a, x in data.items() if x is not None})
     else:
         for u, v, data in g.edges(data=True):
             out.add_edge(u, v, **{a: _scalar(x) for a, x in data.items() if x is not None})
@@ -152,19 +156,25 @@ def dot_text(g: nx.Graph, *, name: str = "tropekg", graph_attrs: dict | None = N
 
 # -- graph formats -------------------------------------------------------------------------------
 
-def _csv_bytes(g: nx.Graph) -> bytes:
+def _csv_bytes(g: nx.Graph, raw: bool = False) -> bytes:
+    """The edge list as CSV; page text in it (labels, titles) is data, so a cell a spreadsheet
+    would run as a formula gets a leading ' (:func:`spreadsheet_safe`) unless ``raw``."""
     keys = sorted({k for *_e, data in g.edges(data=True) for k in data})
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["source", "target", "source_label", "target_label", *keys])
     for u, v, data in g.edges(data=True):
-        w.writerow([u, v, g.nodes[u].get("label", u), g.nodes[v].get("label", v),
-                    *("" if data.get(k) is None else _scalar(data[k]) for k in keys)])
+        if not g.is_directed() and g.nodes[u].get("bipartite") == 1:
+            u, v = v, u  # the trope-work view: the trope is the source, whichever way networkx lists it
+        cells = [u, v, g.nodes[u].get("label", u), g.nodes[v].get("label", v),
+                 *("" if data.get(k) is None else _scalar(data[k]) for k in keys)]
+        w.writerow(cells if raw else [spreadsheet_safe(c) if isinstance(c, str) else c for c in cells])
     return buf.getvalue().encode("utf-8")
 
 
-def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
-    """Write a view in a graph format (atomically)."""
+def export_view(g: nx.Graph, fmt: str, path: Path, *, raw_csv: bool = False) -> None:
+    """Write a view in a graph format (atomically); ``raw_csv`` leaves CSV cells that start a
+    spreadsheet formula as they are."""
     flat = flattened(g)
     if fmt == "graphml":
         write_with(path, lambda f: nx.write_graphml(flat, f, encoding="utf-8"))
@@ -172,13 +182,14 @@ def export_view(g: nx.Graph, fmt: str, path: Path) -> None:
         write_with(path, lambda f: nx.write_gexf(flat, f, encoding="utf-8"))
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(flat, name="label")
+        data["data"] = dict(flat.graph)  # the network's data is an object (networkx gives pairs)
         body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         write_with(path, lambda f: f.write(body))
     elif fmt == "dot":
         body = dot_text(flat, name=str(g.graph.get("view", "tropekg"))).encode("utf-8")
         write_with(path, lambda f: f.write(body))
     elif fmt == "csv":
-        body = _csv_bytes(flat)
+        body = _csv_bytes(flat, raw_csv)
         write_with(path, lambda f: f.write(body))
     else:
         raise ExportError(f"{fmt} is not a graph format (graph formats: {', '.join(GRAPH_FORMATS)})")
@@ -260,10 +271,17 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
         # the embedded store streams: nothing of the whole graph is held in memory but JSON-LD's
         if quad_format:
             prefixes = prefixes_for(base) if fmt == "trig" else None
-            write_with(path, lambda f: local.dump(f, _RDF[fmt], prefixes=prefixes))
+
+            def write_quads(f):  # the named graphs: the store's default graph is their merged view
+                quads = (q for q in local.quads_for_pattern(None, None, None)
+                         if not isinstance(q.graph_name, DefaultGraph))
+                serialize(quads, f, _RDF[fmt], prefixes=prefixes)
+            write_with(path, write_quads)
         else:
+            union = not graph.merged_ready()  # a read-only store an older tropekg loaded
+
             def write(f):
-                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=True)
+                triples = local.query(_ALL_TRIPLES, use_default_graph_as_union=union)
                 _write_rdf(triples, fmt, base, f)
             write_with(path, write)
         return
@@ -279,14 +297,16 @@ def export_rdf(graph, fmt: str, path: Path, root: str | None = None, depth: int 
 
 
 def export(graph, fmt: str, path: Path, *, view: str | None = None, root: str | None = None,
-           depth: int | None = None, threshold: int = 1) -> None:
-    """``tropekg export``: an RDF format exports statements, a graph format a view."""
+           depth: int | None = None, threshold: int = 1, raw_csv: bool = False) -> None:
+    """``tropekg export``: an RDF format exports statements, a graph format a view (CSV cells
+    made safe for spreadsheets unless ``raw_csv``)."""
     if fmt in RDF_FORMATS:
         if view is not None:
             raise ExportError(f"--view picks a view for graph formats ({', '.join(GRAPH_FORMATS)}); "
                               f"{fmt} exports statements: leave --view out")
         export_rdf(graph, fmt, path, root=root, depth=1 if depth is None else depth)
     elif fmt in GRAPH_FORMATS:
-        export_view(view_graph(graph, view or "hierarchy", root, depth, threshold), fmt, path)
+        export_view(view_graph(graph, view or "hierarchy", root, depth, threshold), fmt, path,
+                    raw_csv=raw_csv)
     else:
         raise ExportError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")

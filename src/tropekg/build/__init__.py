@@ -50,13 +50,15 @@ def build(
     cache: bool = True,
     merged: bool = True,
     sink: Callable[[bytes], None] | None = None,
+    sparql_endpoint: str | None = None,
 ) -> BuildReport:
     """Build the dataset of the pages under ``paths`` into ``out_dir``; see the module doc.
     With ``cache``, pages unchanged since an earlier build into the same folder are not
     parsed again (``out_dir/.cache``). Without ``merged``, no merged file is written: the
     dataset stays in the page parts the manifest points at (:mod:`.manifest`), so a rebuild
     writes only what changed. ``sink`` gets the dataset's N-Quads as they are made (a load
-    that runs alongside the build)."""
+    that runs alongside the build). ``sparql_endpoint`` is the URL the graph will be served at,
+    named in the dataset's description."""
     formats = tuple(dict.fromkeys(formats)) if merged else ("nquads",)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -82,12 +84,13 @@ def build(
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
         try:
             cache_dir = out_dir / page_cache.CACHE_DIR
-            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, reuse=cache)
+            config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, reuse=cache,
+                                           merged=merged)
             previous = read_manifest(out_dir) if cache else None
             rows = previous.by_title() if previous is not None and not merged and sink is None else None
             manifest = write_outputs(staging, results(sources, config, jobs, rows), len(sources), report,
-                                     formats, config.iris, progress, merged=merged, sink=sink,
-                                     previous=previous, cache_dir=cache_dir)
+                                     formats, config.iris, progress, sparql_endpoint, merged=merged,
+                                     sink=sink, previous=previous, cache_dir=cache_dir)
             if report.pages == 0:
                 reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in report.failed[:3])
                 raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")

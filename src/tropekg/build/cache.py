@@ -18,12 +18,14 @@ from tropekg.build.discover import SourceFile
 from tropekg.build.page import BuildConfig, PageResult
 
 CACHE_DIR = ".cache"
-_FIELDS = ("title", "kind", "quads", "own_triples", "examples", "warnings", "references")
+LAYOUT = "2"  # what a cache entry holds: a new layout makes every older entry a miss
+_FIELDS = ("title", "kind", "quads", "examples", "warnings", "references", "own_counts")
 
 
 def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
     h = hashlib.sha256()
-    for part in (__version__, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
+    for part in (__version__, LAYOUT, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
+                 "merged" if config.merged else "parts",
                  config.spellings_digest, ",".join(src.aliases), src.form or ""):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)
@@ -50,19 +52,32 @@ def read_entry(path: Path) -> PageResult | None:
     result.references = [tuple(r) for r in result.references]
     result.blocks = blocks
     result.cached = True
-    result.nquads_span = _nquads_span(len(header), lengths)
+    result.nquads_span = _span(len(header), lengths, "nquads")
+    result.shared_span = _span(len(header), lengths, "shared")
     return result
 
 
-def _nquads_span(header: int, lengths: dict[str, int]) -> tuple[int, int] | None:
-    """Where the page's N-Quads sit in its entry file (offset, length): what a build folder's
-    manifest points at, so a load reads a page's quads without reading the rest of the entry."""
+def _span(header: int, lengths: dict[str, int], block: str) -> tuple[int, int] | None:
+    """Where one of the page's blocks sits in its entry file (offset, length): what a build
+    folder's manifest points at (the N-Quads, the shared triples), so a load or a rebuild reads
+    that block without reading the rest of the entry."""
     offset = header
     for name, n in lengths.items():
-        if name == "nquads":
+        if name == block:
             return offset, n
         offset += n
     return None
+
+
+def read_block(path: Path, span: tuple[int, int]) -> bytes | None:
+    """One block of an entry, by its span; None when the entry is gone or cut short."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(span[0])
+            data = f.read(span[1])
+    except OSError:
+        return None
+    return data if len(data) == span[1] else None
 
 
 def read_references(path: Path) -> list[tuple] | None:
@@ -84,7 +99,8 @@ def write_entry(path: Path, result: PageResult) -> None:
         f.writelines(result.blocks.values())
 
     write_with(path, write, durable=False)
-    result.nquads_span = _nquads_span(len(header), meta["lengths"])
+    result.nquads_span = _span(len(header), meta["lengths"], "nquads")
+    result.shared_span = _span(len(header), meta["lengths"], "shared")
 
 
 def prune(cache_dir: Path, used: set[str]) -> None:

@@ -7,7 +7,7 @@ its N-Quads sit in that entry, and what the report and the wanted-pages graph ne
 reads this one file instead of every entry, and writes only the changed pages' entries: the
 merged files (``dataset.nq`` and the rest) are optional, and a build folder without them is read
 through the manifest, page by page, in the same order and with the same bytes as ``dataset.nq``
-(:class:`PartsReader`), followed by ``wanted.nq``.
+(:class:`PartsReader`), followed by ``graphs.nq`` (the wanted pages and the dataset's description).
 
 A row keeps only the links to pages the build does not describe (the rest never reach the wanted
 graph), and to pages that failed: the failed pages' keys are recorded, and a rebuild in which a
@@ -26,8 +26,9 @@ from typing import Self
 from tropekg import __version__
 
 MANIFEST_FILE = "manifest.json"
-WANTED_FILE = "wanted.nq"
-FORMAT = 1
+# the graphs that are no page's: the wanted pages and the dataset's description (dataset.nq ends with them)
+WANTED_FILE = "graphs.nq"
+FORMAT = 2
 
 
 class ManifestError(Exception):
@@ -44,23 +45,29 @@ class PageRow:
     length: int
     kind: str
     quads: int
-    own_triples: int
     examples: int
     warnings: list[dict]
     references: list[tuple[str, str, str | None]]  # (key, spelling, class): pages not described
+    # without merged files: the page's own counts for the merged graph, and its shared triples in
+    # its cache entry (offset, length; -1 when the build wrote merged files)
+    own_counts: dict
+    shared_offset: int = -1
+    shared_length: int = 0
 
     def to_json(self) -> list:
         return [self.title, self.cache_key, self.offset, self.length, self.kind, self.quads,
-                self.own_triples, self.examples, self.warnings, [list(r) for r in self.references]]
+                self.examples, self.warnings, [list(r) for r in self.references], self.own_counts,
+                self.shared_offset, self.shared_length]
 
     @classmethod
     def from_json(cls, row: list) -> PageRow:
-        title, key, offset, length, kind, quads, own, examples, warnings, refs = row
+        title, key, offset, length, kind, quads, examples, warnings, refs, own, s_offset, s_length = row
         if not (isinstance(title, str) and isinstance(key, str) and isinstance(offset, int)
-                and isinstance(length, int) and isinstance(warnings, list) and isinstance(refs, list)):
+                and isinstance(length, int) and isinstance(warnings, list) and isinstance(refs, list)
+                and isinstance(own, dict) and isinstance(s_offset, int) and isinstance(s_length, int)):
             raise TypeError("a row of the wrong shape")
-        return cls(title, key, offset, length, kind, quads, own, examples, warnings,
-                   [(r[0], r[1], r[2]) for r in refs])
+        return cls(title, key, offset, length, kind, quads, examples, warnings,
+                   [(r[0], r[1], r[2]) for r in refs], own, s_offset, s_length)
 
 
 @dataclass
@@ -99,7 +106,7 @@ def read_manifest(out_dir: Path) -> Manifest | None:
 
 class PartsReader:
     """A build folder's N-Quads read through its manifest: every page's block from its cache
-    entry, in title order, then ``wanted.nq``; the same bytes as the merged ``dataset.nq``. A
+    entry, in title order, then ``graphs.nq``; the same bytes as the merged ``dataset.nq``. A
     binary file object (``read``), so pyoxigraph's parser and bulk loader take it as they take a
     file; ``size`` is the whole length, for progress."""
 

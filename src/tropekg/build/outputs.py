@@ -1,31 +1,33 @@
 """Writing the dataset: each page's result in, the output files out.
 
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
-the same pages give byte-identical outputs. Triples several pages state go to the merged graph the
-first time only. Pages linked to but described by no page get a graph of their own.
+the same pages give byte-identical outputs. The merged graph (graph.ttl, graph.jsonld) is written
+by :mod:`.merged`: each triple once, grouped by subject. Pages linked to but described by no page
+get a graph of their own, and the dataset's VoID/DCAT description (:mod:`.description`) another.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg import __version__
 from tropekg.atomic import write_bytes
 from tropekg.build import cache
+from tropekg.build.description import description_quads
 from tropekg.build.discover import BuildError
 from tropekg.build.manifest import WANTED_FILE, Manifest, PageRow
+from tropekg.build.merged import MergedCounts, MergedGraph
 from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
-from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
+from tropekg.rdf.namespaces import RDF_TYPE, SKOS_IN_SCHEME, prefixes_for
 from tropekg.titles import parse_title
 
 OUTPUT_FILES = {
@@ -81,6 +83,8 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
         out.append(Quad(s, RDF_TYPE, tk.WantedPage, graph))
         if cls is not None:
             out.append(Quad(s, RDF_TYPE, getattr(tk, cls), graph))
+            if cls == "Trope":
+                out.append(Quad(s, SKOS_IN_SCHEME, tk.TropeScheme, graph))
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
@@ -92,40 +96,6 @@ def _better_class(old: str | None, new: str | None) -> str | None:
     def rank(c: str | None) -> tuple[int, str]:
         return (_CLASS_RANK.get(c, 0), c or "")
     return new if rank(new) < rank(old) else old
-
-
-class _SharedTriples:
-    """Triples several pages may state, written to the merged graph the first time only."""
-
-    def __init__(self, base: str, turtle, jsonld, flush_every: int = 50_000):
-        self.seen: set[bytes] = set()
-        self.pending: list[bytes] = []
-        self.base = base
-        self.turtle = turtle
-        self.jsonld = jsonld
-        self.flush_every = flush_every
-        self.count = 0
-
-    def add(self, ntriples: bytes) -> None:
-        for line in ntriples.split(b"\n"):
-            if line:
-                digest = hashlib.blake2b(line, digest_size=16).digest()
-                if digest not in self.seen:
-                    self.seen.add(digest)
-                    self.pending.append(line)
-        if len(self.pending) >= self.flush_every:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        self.count += len(self.pending)
-        triples = list(parse(b"\n".join(self.pending) + b"\n", format=RdfFormat.N_TRIPLES))
-        self.pending = []
-        if self.turtle is not None:
-            self.turtle.write(turtle_block(triples, prefixes_for(self.base)))
-        if self.jsonld is not None:
-            self.jsonld.write(b",\n".join(jsonld_nodes(triples, self.base)))
 
 
 class _JsonLdGraph:
@@ -180,28 +150,32 @@ class _PageRefs:
 
 def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
                   formats: tuple[str, ...], iris: IriScheme,
-                  progress: Callable[[int, int], None] | None, *, merged: bool = True,
-                  sink: Callable[[bytes], None] | None = None, previous: Manifest | None = None,
-                  cache_dir: Path | None = None) -> Manifest:
+                  progress: Callable[[int, int], None] | None, sparql_endpoint: str | None = None, *,
+                  merged: bool = True, sink: Callable[[bytes], None] | None = None,
+                  previous: Manifest | None = None, cache_dir: Path | None = None) -> Manifest:
     """Write the outputs of ``results`` into ``staging``: the merged files of ``formats`` (with
-    ``merged``), ``wanted.nq`` and the manifest; hand every page's N-Quads and then the wanted
-    graph's to ``sink``, in the order of ``dataset.nq``; fill ``report``; return the manifest."""
+    ``merged``), ``graphs.nq`` (the wanted pages and the dataset's description) and the manifest;
+    hand every page's N-Quads and then those graphs' to ``sink``, in the order of ``dataset.nq``;
+    fill ``report``; return the manifest.
+
+    Without ``merged`` the merged graph is not written, but the description still gives its counts:
+    each page counts the triples only it can state, and the main process makes distinct the rest
+    (far fewer), which a rebuild reads from the unchanged pages' entries."""
     base = iris.base
     prefixes = prefixes_for(base)
     prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
     files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats} if merged else {}  # noqa: SIM115
-    jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
-    for fmt in ("trig", "turtle"):
-        if fmt in files:
-            files[fmt].write(prefix_lines)
-    merged_graph = "turtle" in files or "jsonld" in files
-    shared = _SharedTriples(base, files.get("turtle"), jsonld)
+    graph = MergedGraph(staging / ".merged")  # every triple (merged) or the shared ones (parts)
+    own = MergedCounts()
     kinds: Counter[str] = Counter()
     described: set[str] = set()
     failed_keys: set[str] = set()
     manifest = Manifest(cache_dir or staging)
     page_refs = _PageRefs(iris.spellings or {})
     partial: list[int] = []  # rows whose links came from the last manifest
+    for fmt in ("trig", "turtle"):
+        if fmt in files:
+            files[fmt].write(prefix_lines)
     try:
         for done, result in enumerate(results, start=1):
             if progress is not None:
@@ -214,19 +188,24 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             kinds[result.kind] += 1
             described.add(result.title.casefold())
             if result.blocks:
-                for fmt in ("nquads", "trig", "turtle"):
+                for fmt in ("nquads", "trig"):
                     if fmt in files:
                         files[fmt].write(result.blocks[fmt])
-                if jsonld is not None:
-                    jsonld.write(result.blocks["jsonld"])
-                if merged_graph:
-                    shared.add(result.blocks["shared"])
+                graph.add(result.blocks["triples"] if merged else result.blocks["shared"])
                 if sink is not None:
                     sink(result.blocks["nquads"])
             elif sink is not None or files:
                 raise ValueError(f"no blocks for page {result.title}: a row stands only for a page not written")
+            else:  # an unchanged page: its shared triples from its entry
+                shared = cache.read_block(cache.entry_path(cache_dir, result.cache_key), result.shared_span) \
+                    if cache_dir is not None and result.shared_span else None
+                if shared is None:
+                    raise BuildError(f"the cache entry of page {result.title} cannot be read: "
+                                     "build again with --no-cache")
+                graph.add(shared)
+            if not merged:
+                _add_counts(own, result.own_counts)
             report.quads += result.quads
-            report.triples += result.own_triples
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
@@ -238,9 +217,10 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             else:
                 refs = page_refs.split(index, result.references)
             offset, length = result.nquads_span or (-1, 0)
+            s_offset, s_length = result.shared_span or (-1, 0)
             manifest.rows.append(PageRow(result.title, result.cache_key or "", offset, length, result.kind,
-                                         result.quads, result.own_triples, result.examples,
-                                         result.warnings, refs))
+                                         result.quads, result.examples, result.warnings, refs,
+                                         result.own_counts, s_offset, s_length))
         if not merged and any(row.offset < 0 for row in manifest.rows):
             raise BuildError("the page parts could not be written to the cache folder: "
                              "build with the merged files (--format) instead")
@@ -258,35 +238,56 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
         manifest.failed_keys = sorted(failed_now)
+        other_graphs = b""
         wanted = wanted_quads(described, refs, iris)
-        wanted_block = canonical(wanted) if wanted else b""
-        write_bytes(staging / WANTED_FILE, wanted_block)
         if wanted:
-            if "nquads" in files:
-                files["nquads"].write(wanted_block)
-            if sink is not None:
-                sink(wanted_block)
-            if "trig" in files:
-                files["trig"].write(trig_block(wanted, prefixes))
-            if merged_graph:
-                shared.add(serialize((Triple(q.subject, q.predicate, q.object) for q in wanted),
-                                     format=RdfFormat.N_TRIPLES))
+            other_graphs += canonical(wanted)
+            _write_quads(files, wanted, prefixes)
+            graph.add(_ntriples(wanted))
             report.quads += len(wanted)
             report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
                                       and q.object == tk.WantedPage)
-        shared.flush()
-        report.triples += shared.count
+        jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
+        counts = graph.write(files.get("turtle"), jsonld, prefixes, base)
+        if not merged:
+            _add_counts(counts, own)
+        report.triples = counts.triples
+        # the dataset describes itself, in its own graph, after the data it counts
+        page_count = sum(kinds.values())
+        described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in files},
+                                         page_count, dict(kinds), sparql_endpoint)
+        other_graphs += canonical(described_by)
+        _write_quads(files, described_by, prefixes)
+        report.quads += len(described_by)
+        write_bytes(staging / WANTED_FILE, other_graphs)
+        if sink is not None:
+            sink(other_graphs)
+        triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
+        if "turtle" in files:
+            files["turtle"].write(turtle_block(triples, prefixes))
         if jsonld is not None:
+            jsonld.write(b",\n".join(jsonld_nodes(triples, base)))
             jsonld.close()
         for f in files.values():
             f.flush()
             os.fsync(f.fileno())
     finally:
+        graph.close()
         for f in files.values():
             f.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
     return manifest
+
+
+def _add_counts(total: MergedCounts, part) -> None:
+    """Add a page's own counts (a dict, as pages give them) or other counts to ``total``."""
+    get = part.get if isinstance(part, dict) else (lambda k, d=None: getattr(part, k, d))
+    total.triples += get("triples", 0)
+    total.subjects += get("subjects", 0)
+    total.entities += get("entities", 0)
+    total.properties.update(get("properties", {}))
+    total.classes.update(get("classes", {}))
 
 
 def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -> None:
@@ -297,3 +298,15 @@ def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -
         if full is None:
             raise BuildError(f"the cache entry of page {row.title} cannot be read: build again with --no-cache")
         row.references = full
+
+
+def _ntriples(quads: list[Quad]) -> bytes:
+    return serialize((Triple(q.subject, q.predicate, q.object) for q in quads), format=RdfFormat.N_TRIPLES)
+
+
+def _write_quads(files: dict, quads: list[Quad], prefixes: dict[str, str]) -> None:
+    """Quads of a graph that is not a page's (wanted pages, the description) into the quad files."""
+    if "nquads" in files:
+        files["nquads"].write(canonical(quads))
+    if "trig" in files:
+        files["trig"].write(trig_block(quads, prefixes))

@@ -1,10 +1,9 @@
 """One page through the build: a page file in, its serialised blocks out.
 
 A page is read, parsed, mapped and serialised by pyoxigraph: its named graph as canonical N-Quads
-and TriG, and for the merged graph a Turtle block and compact JSON-LD nodes of the triples only
-this page can state. The triples other pages may state too (the type of a linked page, a shortcut
-or inverse relation) come back as N-Triples lines for the main process to deduplicate. Never
-raises for a bad page: the result carries the error.
+and TriG, and its triples as N-Triples lines for the merged graph, which the main process writes
+(:mod:`.merged`: each triple once, grouped by subject). Never raises for a bad page: the result
+carries the error.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
 from tropekg.build.discover import SourceFile
 from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
-from tropekg.rdf.jsonld import jsonld_nodes
-from tropekg.rdf.mapping import Provenance, page_quads, referenced, tk
+from tropekg.rdf.mapping import Provenance, page_quads, referenced
 from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
 from tropekg.readers import PageError, reader_named
 from tropekg.titles import parse_title
@@ -37,15 +35,17 @@ class BuildConfig:
     # whether pages found in the cache are taken from it (False: every page is built again, and
     # the cache entries, which are also the build's page parts, are written anew)
     reuse: bool = field(default=True, compare=False)
+    # False: no merged files, the dataset stays in page parts (the blocks a page gives differ)
+    merged: bool = True
     # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
     # depend on how the linked pages are spelt
     spellings_digest: str = field(default="", compare=False)
 
     @classmethod
     def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
-                  cache_dir: Path | None = None, reuse: bool = True) -> BuildConfig:
+                  cache_dir: Path | None = None, reuse: bool = True, merged: bool = True) -> BuildConfig:
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
-        return cls(IriScheme(base, spellings), formats, cache_dir, reuse,
+        return cls(IriScheme(base, spellings), formats, cache_dir, reuse, merged,
                    hashlib.sha256(text.encode()).hexdigest())
 
     @property
@@ -57,11 +57,9 @@ class BuildConfig:
 class PageResult:
     title: str
     kind: str | None = None
-    # serialised page: nquads (canonical), trig, turtle and jsonld (merged-graph triples only this
-    # page states; jsonld as node objects joined by ",\n"), shared (N-Triples lines others may state)
+    # serialised page: nquads (canonical), trig, and triples (N-Triples, for the merged graph)
     blocks: dict[str, bytes] = field(default_factory=dict)
     quads: int = 0
-    own_triples: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
     references: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -73,6 +71,10 @@ class PageResult:
     # taken from the last build's manifest: ``references`` then holds only the links to pages the
     # build does not describe or that failed then
     from_manifest: bool = False
+    # without merged files: what the triples only this page states add to the merged graph's
+    # counts (see _counts_of), and where its shared triples sit in its cache entry
+    own_counts: dict = field(default_factory=dict)
+    shared_span: tuple[int, int] | None = None
 
 
 def canonical(quads: list[Quad]) -> bytes:
@@ -98,45 +100,56 @@ def turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
     return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
-# Predicates another page may state about this page's resource too (its type when it links here,
-# the inverse of a relation it states, a shortcut from a work page).
-_SHARED_PREDICATES = frozenset(
-    p.value for p in (RDF_TYPE, tk.subTropeOf, tk.superTropeOf, tk.exemplifiedBy, tk.avertedIn)
-)
+def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
+    blocks = result.blocks
+    blocks["nquads"] = canonical(quads)
+    if "trig" in config.formats:
+        blocks["trig"] = trig_block(quads, prefixes_for(config.base))
+    if config.merged:
+        # for the merged graph, which the main process writes each triple once, grouped by subject,
+        # and counts for the dataset's description (so whatever the formats)
+        blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                      format=RdfFormat.N_TRIPLES)
+        return
+    # Without merged files only the description's counts need the merged graph: the triples only
+    # this page can state are counted here, and the main process makes distinct only the others.
+    own, shared = _split(quads, page_subject)
+    result.own_counts = _counts_of(own, config.base)
+    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
 
 
 def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
-    """Triples only this page can state, and those other pages may state as well."""
+    """Triples only this page can state (about its page graph and its examples), and those other
+    pages may state as well: everything said of a page's resource is shared, since pages state
+    things of each other (a creator page names the creator of a work, a work page the tropes the
+    work exemplifies, a page the type of what it links to)."""
     own: list[Triple] = []
     shared: list[Triple] = []
+    below = page_subject.value + "/"
     for q in quads:
         t = Triple(q.subject, q.predicate, q.object)
         s = q.subject
-        if s == page_subject:
-            (shared if q.predicate.value in _SHARED_PREDICATES else own).append(t)
-        elif s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(page_subject.value + "/")):
-            own.append(t)  # the page graph's provenance and the page's own examples
+        if s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(below)):
+            own.append(t)
         else:
             shared.append(t)
     return own, shared
 
 
-def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
-    prefixes = prefixes_for(config.base)
-    blocks = result.blocks
-    blocks["nquads"] = canonical(quads)
-    if "trig" in config.formats:
-        blocks["trig"] = trig_block(quads, prefixes)
-    if "turtle" not in config.formats and "jsonld" not in config.formats:
-        blocks["shared"] = b""  # no merged graph to write: no need to tell own triples from shared
-        return
-    own, shared = _split(quads, page_subject)
-    result.own_triples = len(own)
-    if "turtle" in config.formats:
-        blocks["turtle"] = turtle_block(own, prefixes)
-    if "jsonld" in config.formats:
-        blocks["jsonld"] = b",\n".join(jsonld_nodes(own, config.base))
-    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+def _counts_of(own: list[Triple], base: str) -> dict:
+    """What a page's own triples add to the merged graph's counts (:class:`~.merged.MergedCounts`).
+    Their subjects (the page graph, the examples) are no other page's."""
+    resource = f"{base}resource/"
+    subjects = {t.subject.value for t in own}
+    properties: dict[str, int] = {}
+    classes: dict[str, int] = {}
+    for t in own:
+        properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
+        if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode):
+            classes[t.object.value] = classes.get(t.object.value, 0) + 1
+    return {"triples": len(own), "subjects": len(subjects),
+            "entities": sum(1 for v in subjects if v.startswith(resource)),
+            "properties": properties, "classes": classes}
 
 
 def page_bytes(src: SourceFile) -> bytes:

@@ -87,10 +87,11 @@ def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | N
 def _from_row(row: PageRow) -> PageResult:
     """A page unchanged since the last build, as its manifest row tells it: no blocks (they stay
     where they are, in its cache entry), and only the links the wanted graph may need."""
-    return PageResult(title=row.title, kind=row.kind, quads=row.quads, own_triples=row.own_triples,
-                      examples=row.examples, warnings=row.warnings, references=row.references,
-                      cached=True, cache_key=row.cache_key, nquads_span=(row.offset, row.length),
-                      from_manifest=True)
+    return PageResult(title=row.title, kind=row.kind, quads=row.quads, examples=row.examples,
+                      warnings=row.warnings, references=row.references, cached=True,
+                      cache_key=row.cache_key, nquads_span=(row.offset, row.length), from_manifest=True,
+                      own_counts=row.own_counts,
+                      shared_span=(row.shared_offset, row.shared_length) if row.shared_offset >= 0 else None)
 
 
 def results(sources: list[SourceFile], config: BuildConfig, jobs: int,

@@ -1,7 +1,8 @@
 """The ``tropekg`` command line: arguments in, calls to the library and one-line messages out.
 
 A thin layer: each command group lives in a module of its own (:mod:`.pages` for parse and build,
-:mod:`.store` for load, query, sparql and serve, :mod:`.validate`, :mod:`.analysis`, :mod:`.synth`)
+:mod:`.store` for load, query and sparql, :mod:`.serve` for the site, :mod:`.validate`, :mod:`.analysis`,
+:mod:`.synth`, :mod:`.fetch`, :mod:`.link`)
 and shares :mod:`.common`. Exit codes are :class:`~tropekg.cli.common.ExitCode`, the same for every
 command and listed in every ``--help``. No traceback reaches a user: an unexpected error prints one
 line and exits 70 (set TROPEKG_DEBUG=1 to see the traceback).
@@ -18,8 +19,10 @@ from tropekg import __version__
 from tropekg.cli.analysis import analyze_command, export_command, path_command, viz_group
 from tropekg.cli.common import EXIT_CODES_HELP, ExitCode
 from tropekg.cli.fetch import fetch_command
+from tropekg.cli.link import link_group
 from tropekg.cli.pages import build_command, parse_command
-from tropekg.cli.store import load_command, query_group, serve_command, sparql_command
+from tropekg.cli.serve import serve_command
+from tropekg.cli.store import load_command, query_group, sparql_command
 from tropekg.cli.synth import synth_command
 from tropekg.cli.validate import validate_command
 
@@ -37,7 +40,7 @@ def cli() -> None:
 
 COMMANDS = (parse_command, build_command, load_command, query_group, sparql_command, serve_command,
             validate_command, analyze_command, path_command, export_command, viz_group, synth_command,
-            fetch_command)
+            fetch_command, link_group)
 
 
 def _with_exit_codes(command: click.Command) -> None:

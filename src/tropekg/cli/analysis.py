@@ -122,15 +122,19 @@ def path_command(trope_a, trope_b, store, endpoint, fmt) -> None:
               help="For the cooccurrence view: works two tropes must share to be linked.")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="The file to write (replaced atomically).")
+@click.option("--raw-csv", is_flag=True,
+              help="csv: write cells as they are. By default a cell starting with =, +, -, @, a tab "
+                   "or a carriage return (a formula to a spreadsheet) gets a leading '.")
 def export_command(store, endpoint, fmt, view, root, depth, min_shared,
-                   out) -> None:
+                   out, raw_csv) -> None:
     """Export the graph, or a view of it, for other tools.
 
     RDF formats (turtle, jsonld, nt, nq, trig) write statements: the whole graph, or with --root
     every statement about the tropes within --depth steps of it (plus the labels and types of what
     they point to); nq and trig keep each statement's page graph. Graph formats write a view:
     graphml and gexf (Gephi, yEd), cytoscape (cytoscape.js elements JSON), dot (Graphviz), csv (an
-    edge list with a header).
+    edge list with a header; a cell that a spreadsheet would run as a formula gets a leading ',
+    unless --raw-csv).
 
     \b
     Examples:
@@ -148,9 +152,11 @@ def export_command(store, endpoint, fmt, view, root, depth, min_shared,
         raise click.UsageError("--depth goes with --root")
     if fmt not in GRAPH_FORMATS and min_shared != 1:
         raise click.UsageError("--min-shared is for the cooccurrence view of a graph format")
+    if raw_csv and fmt != "csv":
+        raise click.UsageError("--raw-csv is for the csv format")
     graph = open_graph(store, endpoint)
     try:
-        export(graph, fmt, out, view=view, root=root, depth=depth, threshold=min_shared)
+        export(graph, fmt, out, view=view, root=root, depth=depth, threshold=min_shared, raw_csv=raw_csv)
     except _errors() as e:
         fail(str(e))
     click.echo(f"wrote {fmt}: {out}", err=True)

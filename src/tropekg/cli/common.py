@@ -42,10 +42,27 @@ def title_option(value: str | None):
     return title
 
 
+DEFAULT_TIMEOUT = 60.0
+_TIMEOUT_KEY = "tropekg.timeout"
+
+
+def _remember_timeout(ctx: click.Context, param, value: float) -> float:
+    ctx.meta[_TIMEOUT_KEY] = value
+    return value
+
+
 def graph_options(f):
-    """--store PATH | --endpoint URL: where a command reads the graph."""
+    """--store PATH | --endpoint URL: where a command reads the graph; --timeout SECONDS for an
+    endpoint's requests (kept in the context for :func:`open_graph`, so commands need not pass
+    it along)."""
+    f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400),
+                     default=DEFAULT_TIMEOUT, show_default=True, envvar="TROPEKG_TIMEOUT",
+                     expose_value=False, callback=_remember_timeout, metavar="SECONDS",
+                     help="With --endpoint: the most one request may take in all (connecting, the "
+                          "whole answer, retries), however slowly the server answers.")(f)
     f = click.option("--endpoint", envvar="TROPEKG_ENDPOINT",
-                     help="A SPARQL 1.1 query URL (credentials from TROPEKG_ENDPOINT_USER/_PASSWORD).")(f)
+                     help="A SPARQL 1.1 query URL, http(s) only (credentials from "
+                          "TROPEKG_ENDPOINT_USER/_PASSWORD).")(f)
     f = click.option("--store", type=click.Path(path_type=Path), envvar="TROPEKG_STORE",
                      help="An on-disk Oxigraph store (the default backend).")(f)
     return f
@@ -70,9 +87,11 @@ def open_graph(store, endpoint, update_url=None, graph_store_url=None, *, write:
     if store is None and endpoint is None:
         raise click.UsageError("say where the graph is: --store PATH or --endpoint URL "
                                "(or set TROPEKG_STORE)")
+    ctx = click.get_current_context(silent=True)
+    timeout = ctx.meta.get(_TIMEOUT_KEY, DEFAULT_TIMEOUT) if ctx is not None else DEFAULT_TIMEOUT
     try:
         return open_backend(store, endpoint, update_url=update_url, graph_store_url=graph_store_url,
-                            write=write)
+                            write=write, timeout=timeout)
     except BackendError as e:
         fail(str(e))
 

@@ -92,8 +92,10 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
                    "the pages are built; one holding data has each page graph replaced after the build.")
 @click.option("--validate", "then_validate", is_flag=True,
               help="Validate the build with the SHACL shapes; exit 1 on violations.")
+@click.option("--sparql-endpoint", metavar="URL",
+              help="The SPARQL endpoint the graph will be served at, named in its description.")
 def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, merged, store_path,
-                  then_validate) -> None:
+                  then_validate, sparql_endpoint) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
@@ -102,8 +104,10 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
     gzip-compressed, and web archives (WARC) of the site), mixed freely; an aliases.tsv at the top
     of a folder gives pages their other names. When two inputs are the same page, one is kept (see
     the README, "Inputs") and the other reported. Writes dataset.nq (N-Quads, one named
-    graph per page, canonical), dataset.trig, graph.ttl (merged Turtle), graph.jsonld (compact
-    JSON-LD with the shipped context) and report.json. Outputs are replaced atomically.
+    graph per page, canonical), dataset.trig, graph.ttl (merged Turtle, each subject once),
+    graph.jsonld (compact JSON-LD with the shipped context) and report.json, with the dataset's
+    VoID/DCAT description (licence, counts, files) in graph .../graph/_/dataset. Outputs are
+    replaced atomically.
 
     Exit codes: 0 ok; 1 --validate found violations; 2 usage or input error; 3 built, but some
     pages failed (see the report).
@@ -115,6 +119,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
       tropekg build pages/ crawl.warc.gz -o out
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
       tropekg build corpus/ -o out --no-merged --store kg.store
+      tropekg build examples/pages -o out --sparql-endpoint http://127.0.0.1:7878/query
     """
     given = title_option(title)
     if given is not None and (len(paths) != 1 or not paths[0].is_file()):
@@ -133,7 +138,8 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
         with page_progress(quiet) as progress:
             report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
                            progress=progress, cache=not no_cache, merged=merged,
-                           sink=streaming.write if streaming is not None else None)
+                           sink=streaming.write if streaming is not None else None,
+                           sparql_endpoint=sparql_endpoint)
         if streaming is not None:
             quads = streaming.finish()
             streaming = None

@@ -68,6 +68,11 @@ class ParsedRecord:
 def parse_records(path: Path, title: Title | None = None) -> Iterator[ParsedRecord]:
     """Every page a file holds (one for a page file, many for a web archive), in file order. A
     given ``title`` names the page of a one-page file."""
+    try:
+        path.stat()  # a missing file is missing, before any reader asks what its name means
+    except OSError as e:
+        yield ParsedRecord(str(path), error=PageError(str(path), f"cannot read: {e.strerror or e}"))
+        return
     reader = reader_for(path) or WikiSourceReader()
     for record in reader.records(path):
         origin = f"{path}#{record.member}" if record.member else str(path)

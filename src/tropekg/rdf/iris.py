@@ -14,7 +14,12 @@ from pyoxigraph import NamedNode
 from tropekg.titles import Title, parse_title
 
 DEFAULT_BASE = "https://w3id.org/tropekg/"
-WANTED_GRAPH = "graph/_/wanted"  # under the base: pages linked to that no page describes
+# Graphs that are not pages live under graph/_/ ("_" is no wiki namespace): pages linked to that no
+# page describes, the dataset's description, linksets to other datasets.
+SPECIAL_GRAPHS = "graph/_/"
+WANTED_GRAPH = SPECIAL_GRAPHS + "wanted"
+DESCRIPTION_GRAPH = SPECIAL_GRAPHS + "dataset"
+LINKSET_GRAPHS = SPECIAL_GRAPHS + "linkset/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,24 @@ class IriScheme:
     @property
     def page_graph_prefix(self) -> str:
         return f"{self.base}graph/"
+
+    @property
+    def description_graph(self) -> NamedNode:
+        """The named graph holding the dataset's VoID/DCAT description."""
+        return NamedNode(self.base + DESCRIPTION_GRAPH)
+
+    @property
+    def dataset(self) -> NamedNode:
+        """The dataset itself, as its description names it."""
+        return NamedNode(self.base + "dataset")
+
+    def linkset_graph(self, target: str) -> NamedNode:
+        """The named graph of the links to another dataset (``wikidata``)."""
+        return NamedNode(f"{self.base}{LINKSET_GRAPHS}{target}")
+
+    def is_page_graph(self, iri: str) -> bool:
+        """Whether ``iri`` names a page's graph (not one of the graphs under ``graph/_/``)."""
+        return iri.startswith(self.page_graph_prefix) and not iri.startswith(self.base + SPECIAL_GRAPHS)
 
     def title_of(self, iri: str) -> Title | None:
         """The page title of a resource IRI (for showing results as people write them), else None."""

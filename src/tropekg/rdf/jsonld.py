@@ -9,14 +9,30 @@ compaction, and compacting a whole-wiki graph with pyld would hold it all in mem
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import IO
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Store
 
-from tropekg.rdf.namespaces import RDF_TYPE, XSD_STRING
+from tropekg.rdf.namespaces import RDF_TYPE, XSD_BOOLEAN, XSD_INTEGER, XSD_STRING, prefixes_for
 from tropekg.shipped import context_path
+
+_CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+def native(literal: Literal) -> bool | int | None:
+    """A boolean or an integer as JSON carries it natively (``true``, ``12``), when reading it back
+    gives the same literal; else None (the lexical form is kept, as a string with its type)."""
+    datatype = literal.datatype.value
+    if datatype == XSD_BOOLEAN.value and literal.value in ("true", "false"):
+        return literal.value == "true"
+    # JSON-LD turns a number of 21 digits or more into a double; stay well inside
+    if datatype == XSD_INTEGER.value and _CANONICAL_INTEGER.fullmatch(literal.value) \
+            and abs(int(literal.value)) < 2**53:
+        return int(literal.value)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +97,9 @@ class _Compactor:
                 return obj.value
             return {"@value": obj.value, "@language": obj.language}
         datatype = obj.datatype.value
+        value = native(obj)
+        if value is not None and (coercion is None or self.expand(coercion) == datatype):
+            return value  # a JSON number or boolean, not a string
         if coercion not in (None, "@id", "@vocab") and self.expand(coercion) == datatype:
             return obj.value
         if datatype == XSD_STRING.value and coercion is None and "@language" not in spec:
@@ -126,10 +145,13 @@ def _by_subject(quads: Iterable) -> Iterator[tuple[object, list]]:
 
 
 def jsonld_context(base: str) -> dict:
-    """The shipped context, with ``tkr:``/``tkg:`` following the build's base."""
+    """The shipped context, with ``tkr:``/``tkg:`` and a prefix per wiki namespace following the
+    build's base."""
     context = dict(shipped_context())
     context["tkr"] = f"{base}resource/"
     context["tkg"] = f"{base}graph/"
+    for prefix, iri in prefixes_for(base).items():  # main:, film:, ... and the vocabularies
+        context.setdefault(prefix, iri)
     return context
 
 

@@ -6,6 +6,11 @@ tropekg version). Nothing time-dependent goes in, so the same pages give the sam
 is a set of small extractors, one per aspect of a page; :data:`EXTRACTORS` lists which run, and each
 declares the predicates it emits (a test checks every one is declared in the ontology).
 
+What the ontology promises is written out, so no reasoner is needed to read it: every trope is
+``skos:inScheme`` the trope scheme, a sub-trope relation is also ``skos:broader`` /
+``skos:narrower`` (what SKOS tools read), and each declared inverse (``tk:exemplifies``,
+``tk:averts``, ``tk:creator`` / ``tk:creatorOf``) is stated with the property.
+
 Terms come from the closed namespace :class:`tropekg.rdf.vocab.TK` (generated from the ontology), so a
 misspelt term fails at import time.
 """
@@ -29,8 +34,10 @@ from tropekg.rdf.namespaces import (
     RDF_TYPE,
     RDFS_LABEL,
     SKOS_ALT_LABEL,
+    SKOS_BROADER,
     SKOS_DEFINITION,
     SKOS_IN_SCHEME,
+    SKOS_NARROWER,
     SKOS_PREF_LABEL,
     XSD_BOOLEAN,
     XSD_INTEGER,
@@ -56,6 +63,9 @@ class _Terms:
 
 
 tk = _Terms()
+
+# The SKOS relation each hierarchy property specialises, stated with it for SKOS tools.
+SKOS_OF: dict[str, NamedNode] = {"subTropeOf": SKOS_BROADER, "superTropeOf": SKOS_NARROWER}
 
 # Relation keys of the page model -> the property stated, and the inverse stated with it.
 RELATION_PROPERTIES: dict[str, tuple[str, str | None]] = {
@@ -101,10 +111,13 @@ class _Context:
             self.out.append(Quad(s, p, o, self.graph))
 
     def typed(self, title: Title, cls: str | None) -> NamedNode:
-        """The resource of a linked page, typed from how it was linked."""
+        """The resource of a linked page, typed from how it was linked (a trope in the trope
+        scheme too, as the ontology says every trope is)."""
         node = self.iris.resource(title)
         if cls is not None and title != self.page.title:
             self.add(node, RDF_TYPE, getattr(tk, cls))
+            if cls == "Trope":
+                self.add(node, SKOS_IN_SCHEME, tk.TropeScheme)
         return node
 
 
@@ -175,11 +188,16 @@ def description(ctx: _Context) -> None:
         ctx.add(s, tk.quote, _text(page.quote))
     if page.quote_attribution:
         ctx.add(s, tk.quoteAttribution, _text(page.quote_attribution))
+    if page.quote_source is not None:
+        ctx.add(s, tk.quoteSource, ctx.typed(page.quote_source, linked_class(page.quote_source)))
     for title in page.mentions:
         ctx.add(s, tk.mentions, ctx.typed(title, None))
 
 
-description.predicates = ("skos:definition", "tk:quote", "tk:quoteAttribution", "tk:mentions")  # type: ignore[attr-defined]
+description.predicates = (  # type: ignore[attr-defined]
+    "skos:definition", "tk:quote", "tk:quoteAttribution", "tk:quoteSource", "tk:mentions", "rdf:type",
+    "skos:inScheme",
+)  # type: ignore[attr-defined]
 
 
 def relations(ctx: _Context) -> None:
@@ -188,14 +206,21 @@ def relations(ctx: _Context) -> None:
         prop, inverse = RELATION_PROPERTIES[key]
         for title in targets:
             o = ctx.typed(title, "Trope")
-            ctx.add(s, getattr(tk, prop), o)
+            _relate(ctx, s, prop, o)
             if inverse is not None:
-                ctx.add(o, getattr(tk, inverse), s)
+                _relate(ctx, o, inverse, s)
+
+
+def _relate(ctx: _Context, s: NamedNode, prop: str, o: NamedNode) -> None:
+    ctx.add(s, getattr(tk, prop), o)
+    if prop in SKOS_OF:
+        ctx.add(s, SKOS_OF[prop], o)
 
 
 relations.predicates = tuple(  # type: ignore[attr-defined]
     sorted({f"tk:{p}" for p, _ in RELATION_PROPERTIES.values()}
-           | {f"tk:{i}" for _, i in RELATION_PROPERTIES.values() if i})
+           | {f"tk:{i}" for _, i in RELATION_PROPERTIES.values() if i}
+           | {"skos:broader", "skos:narrower", "skos:inScheme", "rdf:type"})
 )
 
 
@@ -207,20 +232,23 @@ def index_lists(ctx: _Context) -> None:
         ctx.add(ctx.subject, tk.lists, listed)
 
 
-index_lists.predicates = ("tk:lists",)  # type: ignore[attr-defined]
+index_lists.predicates = ("tk:lists", "rdf:type", "skos:inScheme")  # type: ignore[attr-defined]
 
 
 def creators(ctx: _Context) -> None:
     s = ctx.subject
     for title in ctx.page.creators:
-        ctx.add(s, tk.creator, ctx.typed(title, "Creator"))
+        creator = ctx.typed(title, "Creator")
+        ctx.add(s, tk.creator, creator)
+        ctx.add(creator, tk.creatorOf, s)
     for title in ctx.page.works:
         work = ctx.typed(title, title.work_class)
         ctx.add(work, RDF_TYPE, tk.Work)
         ctx.add(s, tk.creatorOf, work)
+        ctx.add(work, tk.creator, s)
 
 
-creators.predicates = ("tk:creator", "tk:creatorOf")  # type: ignore[attr-defined]
+creators.predicates = ("tk:creator", "tk:creatorOf", "rdf:type")  # type: ignore[attr-defined]
 
 
 def example_key(page: Title, ex: Example, occurrence: int) -> str:
@@ -273,14 +301,15 @@ def examples(ctx: _Context) -> None:
             if ex.work != page.title:
                 ctx.add(work, RDF_TYPE, tk.Work)
             ctx.add(e, tk.work, work)
-            shortcut = tk.avertedIn if ex.mode == "Averted" else tk.exemplifiedBy
-            ctx.add(trope, shortcut, work)
+            averted = ex.mode == "Averted"
+            ctx.add(trope, tk.avertedIn if averted else tk.exemplifiedBy, work)
+            ctx.add(work, tk.averts if averted else tk.exemplifies, trope)
 
 
 examples.predicates = (  # type: ignore[attr-defined]
     "rdf:type", "tk:trope", "tk:mode", "tk:modeStated", "tk:hasSpoiler", "tk:sourceLine", "tk:depth",
     "tk:onPage", "tk:text", "tk:folder", "tk:parentExample", "tk:mentions", "tk:work",
-    "tk:avertedIn", "tk:exemplifiedBy",
+    "tk:avertedIn", "tk:exemplifiedBy", "tk:averts", "tk:exemplifies", "skos:inScheme",
 )
 
 
@@ -341,6 +370,8 @@ def referenced(page: Page) -> Iterable[tuple[Title, str | None]]:
         yield t, linked_class(t)
     for t in page.mentions:
         yield t, linked_class(t)
+    if page.quote_source is not None:
+        yield page.quote_source, linked_class(page.quote_source)
     for ex in page.examples:
         for t in ex.mentions:
             yield t, linked_class(t)

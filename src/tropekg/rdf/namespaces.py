@@ -8,7 +8,11 @@ from here, so ``tk:`` is spelt once.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pyoxigraph import NamedNode
+
+from tropekg.titles import NAMESPACES
 
 TK_NS = "https://w3id.org/tropekg/ontology#"
 TKS_NS = "https://w3id.org/tropekg/shapes#"
@@ -22,6 +26,12 @@ PROV_NS = "http://www.w3.org/ns/prov#"
 FOAF_NS = "http://xmlns.com/foaf/0.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
 SH_NS = "http://www.w3.org/ns/shacl#"
+VOID_NS = "http://rdfs.org/ns/void#"
+DCAT_NS = "http://www.w3.org/ns/dcat#"
+WD_NS = "http://www.wikidata.org/entity/"
+WDT_NS = "http://www.wikidata.org/prop/direct/"
+DBR_NS = "http://dbpedia.org/resource/"
+CC_NS = "http://creativecommons.org/ns#"
 
 # The prefixes of the vocabularies (the base-dependent tkr:/tkg: come from :func:`prefixes_for`).
 VOCABULARY_PREFIXES: dict[str, str] = {
@@ -35,6 +45,12 @@ VOCABULARY_PREFIXES: dict[str, str] = {
     "rdfs": RDFS_NS,
     "owl": OWL_NS,
     "xsd": XSD_NS,
+    "void": VOID_NS,
+    "dcat": DCAT_NS,
+    "wd": WD_NS,
+    "wdt": WDT_NS,
+    "dbr": DBR_NS,
+    "cc": CC_NS,
 }
 # Prefixes of validation reports only.
 REPORT_PREFIXES: dict[str, str] = {"sh": SH_NS, "tks": TKS_NS}
@@ -48,6 +64,8 @@ SKOS_PREF_LABEL = NamedNode(SKOS_NS + "prefLabel")
 SKOS_ALT_LABEL = NamedNode(SKOS_NS + "altLabel")
 SKOS_DEFINITION = NamedNode(SKOS_NS + "definition")
 SKOS_IN_SCHEME = NamedNode(SKOS_NS + "inScheme")
+SKOS_BROADER = NamedNode(SKOS_NS + "broader")
+SKOS_NARROWER = NamedNode(SKOS_NS + "narrower")
 FOAF_IS_PRIMARY_TOPIC_OF = NamedNode(FOAF_NS + "isPrimaryTopicOf")
 FOAF_PRIMARY_TOPIC = NamedNode(FOAF_NS + "primaryTopic")
 PROV_ENTITY = NamedNode(PROV_NS + "Entity")
@@ -59,10 +77,16 @@ XSD_BOOLEAN = NamedNode(XSD_NS + "boolean")
 XSD_INTEGER = NamedNode(XSD_NS + "integer")
 
 
+@lru_cache(maxsize=8)
 def prefixes_for(base: str) -> dict[str, str]:
-    """Our prefixes for serialising: the vocabularies, and ``tkr:``/``tkg:`` under ``base``."""
-    return {"tk": TK_NS, "tkr": f"{base}resource/", "tkg": f"{base}graph/",
-            **{k: v for k, v in VOCABULARY_PREFIXES.items() if k != "tk"}}
+    """Our prefixes for serialising: the vocabularies, ``tkr:``/``tkg:`` under ``base``, and one
+    per wiki namespace, lower case (``main:WouldNotShootAGoodGuy``, ``film:TheDarkKnight``), so
+    a resource reads as the wiki names it. Do not change the dict returned: it is shared."""
+    table = {"tk": TK_NS, "tkr": f"{base}resource/", "tkg": f"{base}graph/",
+             **{k: v for k, v in VOCABULARY_PREFIXES.items() if k != "tk"}}
+    for ns in sorted({n.name for n in NAMESPACES.values()}):
+        table.setdefault(ns.lower(), f"{base}resource/{ns}/")  # a vocabulary's prefix wins a clash
+    return table
 
 
 def sparql_prologue(base: str | None = None) -> str:

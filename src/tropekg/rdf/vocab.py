@@ -119,6 +119,7 @@ class TK(DefinedNamespace):
     parentExample: URIRef  # object property: parent example
     quote: URIRef  # datatype property: quote
     quoteAttribution: URIRef  # datatype property: quote attribution
+    quoteSource: URIRef  # object property: quote source
     seeAlso: URIRef  # object property: see also
     sisterTropeOf: URIRef  # object property: sister trope of
     sourceLine: URIRef  # datatype property: source line

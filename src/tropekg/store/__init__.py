@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from pyoxigraph import NamedNode, Triple
+
 from tropekg.store.answers import Answer, Rows, Triples
 from tropekg.store.datasets import BackendError, LoadReport, StoreError
 
@@ -25,8 +27,11 @@ class GraphBackend(Protocol):
         """The base IRI the graph held was built with."""
         ...
 
-    def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of the page graphs, parameters bound (never pasted)."""
+    def run(self, text: str, bindings: dict | None = None, *,
+            prefixes: dict[str, str] | None = None) -> Rows | Triples | Answer:
+        """Run a query over the merged graph (each triple of the page graphs once; an endpoint's
+        union default graph), parameters bound (never pasted); ``prefixes`` are declared for it
+        where the query does not declare them."""
         ...
 
     def load(self, paths: Iterable[Path], prune: bool = False,
@@ -39,6 +44,11 @@ class GraphBackend(Protocol):
         """How many graphs :meth:`graph_texts` yields (for progress)."""
         ...
 
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held (a linkset a rerun
+        replaces); returns the number of triples written."""
+        ...
+
     def graph_texts(self) -> Iterator[bytes]:
         """Each graph as N-Triples, one at a time (for validation)."""
         ...
@@ -46,14 +56,16 @@ class GraphBackend(Protocol):
 
 def open_backend(store: Path | None = None, endpoint: str | None = None, *, update_url: str | None = None,
                  graph_store_url: str | None = None, write: bool = False,
-                 base: str | None = None) -> GraphBackend:
-    """The embedded store at ``store`` or the endpoint at ``endpoint`` (exactly one of them)."""
+                 base: str | None = None, timeout: float | None = None) -> GraphBackend:
+    """The embedded store at ``store`` or the endpoint at ``endpoint`` (exactly one of them);
+    ``timeout`` is an endpoint's deadline for each request, in seconds (default 60)."""
     if (store is None) == (endpoint is None):
         raise ValueError("give a store path or an endpoint URL (one of them)")
     if endpoint is not None:
-        from tropekg.store.endpoint import Endpoint
+        from tropekg.store.endpoint import DEFAULT_TIMEOUT, Endpoint
 
-        return Endpoint(endpoint, update_url, graph_store_url, base=base)
+        return Endpoint(endpoint, update_url, graph_store_url, base=base,
+                        timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     from tropekg.store.embedded import GraphStore
 
     return GraphStore(store, read_only=not write, base=base)

@@ -4,7 +4,14 @@ Loading replaces each page's named graph in one SPARQL update (a transaction), s
 any point leaves every page graph either as it was or as it is in the build, and running the load
 again completes it. An empty store takes the fast path, pyoxigraph's bulk loader. Pages linked to but
 described by no page are kept in one graph (``graph/_/wanted``) that a load merges rather than
-replaces, dropping the pages that are now described. Queries see the union of all graphs.
+replaces, dropping the pages that are now described.
+
+Queries see the merged graph: the store's default graph holds every triple of the named graphs once
+(Oxigraph's union default graph is a bag: a label several pages state would be counted and
+returned once per page). Every change to a named graph keeps it so in the same transaction: the
+triples only that graph stated leave the merged graph, its new triples enter it. A store filled
+another way (an older tropekg, or pyoxigraph directly) gets its merged graph made on the first query
+when it is writable, and is read as the union of its graphs when it is not.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, 
 
 from tropekg.query.binding import bound_query_text, substitutions_for
 from tropekg.query.saved import QueryError
+from tropekg.query.syntax import describe_syntax_error
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
@@ -33,7 +41,7 @@ from tropekg.store.datasets import (
     open_input,
     quads_by_graph,
 )
-from tropekg.store.streaming import bulk_load_through_pipe
+from tropekg.store.streaming import bulk_load_through_pipe, fill_merged_graph
 
 
 def _insert_data(graph, quads: list[Quad]) -> str:
@@ -45,12 +53,30 @@ def _insert_data(graph, quads: list[Quad]) -> str:
     return f"INSERT DATA {{ GRAPH {graph} {{\n{triples}}} }}"
 
 
+def _leaving_merged(graph: NamedNode) -> str:
+    """The update removing from the merged (default) graph the triples only ``graph`` states: run
+    before ``graph`` changes, followed by :func:`_entering_merged`."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }} }}")
+
+
+def _entering_merged(graph: NamedNode) -> str:
+    """The update copying ``graph``'s triples into the merged (default) graph."""
+    return f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
+
+
+def _changing(graph: NamedNode, change: str) -> str:
+    """One update (one transaction): ``change`` to ``graph``, the merged graph kept in step."""
+    return f"{_leaving_merged(graph)} ;\n{change} ;\n{_entering_merged(graph)}"
+
+
 class GraphStore:
     """An on-disk Oxigraph store holding tropekg datasets."""
 
     def __init__(self, path: Path, read_only: bool = False, base: str | None = None):
         self.path = Path(path)
         self._base = base
+        self.read_only = read_only
         try:
             if read_only:
                 if not self.path.exists():
@@ -58,13 +84,13 @@ class GraphStore:
                 self.store = Store.read_only(str(self.path))
             else:
                 self.store = Store(str(self.path))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:  # RocksDB reports a folder that is no store as corruption
             raise StoreError(f"{self.path}: cannot open the store: {e}") from None
 
     @classmethod
     def in_memory(cls, base: str | None = None) -> GraphStore:
         self = cls.__new__(cls)
-        self.path, self._base, self.store = Path(":memory:"), base, Store()
+        self.path, self._base, self.store, self.read_only = Path(":memory:"), base, Store(), False
         return self
 
     @property
@@ -101,12 +127,14 @@ class GraphStore:
                     except SyntaxError as e:
                         raise StoreError(f"{f}: not valid RDF: {e}") from None
                     done = reader.done
+            self._make_merged()
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
-            report.graphs_replaced = sum(1 for g in self.store.named_graphs() if g != iris.wanted_graph)
+            report.graphs_replaced = sum(1 for g in self.store.named_graphs()
+                                         if isinstance(g, NamedNode) and iris.is_page_graph(g.value))
             # a build says how many quads it holds; counting a store's quads reads all of them
             built = built_quads(paths)
-            report.quads = built if built is not None else len(self.store)
+            report.quads = built if built is not None else len(self)
         else:
             iris = IriScheme(self.base)
             wanted = iris.wanted_graph
@@ -120,19 +148,24 @@ class GraphStore:
                 replace = (not isinstance(graph, DefaultGraph) and graph.value not in loaded
                            and self.store.contains_named_graph(graph))
                 if replace:
-                    self.store.update(f"DROP SILENT GRAPH {graph} ;\n" + _insert_data(graph, quads))
+                    self.store.update(_changing(graph, f"DROP SILENT GRAPH {graph} ;\n"
+                                                       + _insert_data(graph, quads)))
+                elif isinstance(graph, DefaultGraph):
+                    self.store.extend(quads)  # triples with no graph are part of the merged graph
                 else:
-                    self.store.extend(quads)  # one transaction too, and faster than an update
+                    self.store.update(_insert_data(graph, quads) + " ;\n" + _entering_merged(graph))
                 if not isinstance(graph, DefaultGraph):
                     loaded.add(graph.value)
-                report.graphs_replaced += 1
+                report.graphs_replaced += not isinstance(graph, NamedNode) or iris.is_page_graph(graph.value)
                 report.quads += len(quads)
             if prune:
+                # the graphs under graph/_/ (wanted pages, the dataset's description, linksets)
+                # are not pages: a build does not hold them all, so pruning leaves them alone
                 stale = [g for g in self.store.named_graphs()
-                         if isinstance(g, NamedNode) and g.value.startswith(iris.page_graph_prefix)
-                         and g != wanted and g.value not in loaded]
+                         if isinstance(g, NamedNode) and iris.is_page_graph(g.value)
+                         and g.value not in loaded]
                 for g in stale:
-                    self.store.remove_graph(g)
+                    self.store.update(_changing(g, f"DROP SILENT GRAPH {g}"))
                 report.graphs_pruned = len(stale)
             self._merge_wanted(iris, incoming_wanted, replace=prune)
         report.base = iris.base
@@ -149,52 +182,89 @@ class GraphStore:
         if incoming:
             update += _insert_data(wanted, incoming) + " ;\n"
         # a wanted page that some loaded page now describes is wanted no more
-        self.store.update(update + described_pages_not_wanted(iris))
+        self.store.update(_changing(wanted, update + described_pages_not_wanted(iris)))
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held, in one transaction
+        (a linkset that a rerun replaces). Returns the number of triples written."""
+        triples = list(dict.fromkeys(triples))
+        body = _insert_data(graph, [Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+        self.store.update(_changing(graph, f"DROP SILENT GRAPH {graph} ;\n{body}"))
+        self.store.flush()
+        return len(triples)
+
+    def _make_merged(self) -> None:
+        """Fill the merged graph from every named graph (the store adds each triple once)."""
+        fill_merged_graph(self.store)
+
+    def merged_ready(self) -> bool:
+        """Whether queries can read the merged graph: it is there, or it could be made now."""
+        has_default = next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None)
+        if has_default is not None or next(iter(self.store.named_graphs()), None) is None:
+            return True
+        if self.read_only:
+            return False
+        self._make_merged()
+        self.store.flush()
+        return True
 
     def _count_wanted(self, iris: IriScheme) -> int:
         return sum(1 for _ in self.store.quads_for_pattern(
             None, RDF_TYPE, NamedNode(TK_NS + "WantedPage"), iris.wanted_graph))
 
     # -- querying ------------------------------------------------------------------------------
-    def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
-        """Run a query over the union of all graphs, parameters bound as pyoxigraph substitutions
+    def run(self, text: str, bindings: dict | None = None, *, prefixes: dict[str, str] | None = None,
+            max_rows: int | None = None) -> Rows | Triples | Answer:
+        """Run a query over the merged graph, parameters bound as pyoxigraph substitutions
         where those give the rows of the terms written in by hand, else by VALUES blocks
-        (:mod:`tropekg.query.binding`)."""
+        (:mod:`tropekg.query.binding`). ``prefixes`` are declared for the query unless it declares
+        them itself. A syntax error says where and what, never the parser's rule list. With
+        ``max_rows``, at most that many rows (or triples) are read, and the answer says if it was
+        cut."""
+        union = not self.merged_ready()
         try:
             substitutions = substitutions_for(text, bindings or {})
             if substitutions is None:
-                result = self.store.query(bound_query_text(text, bindings), use_default_graph_as_union=True)
+                result = self.store.query(bound_query_text(text, bindings), use_default_graph_as_union=union,
+                                          prefixes=prefixes)
             else:
-                result = self.store.query(text, use_default_graph_as_union=True,
-                                          substitutions=substitutions or None)
+                result = self.store.query(text, use_default_graph_as_union=union,
+                                          substitutions=substitutions or None, prefixes=prefixes)
         except QueryError as e:
             raise StoreError(f"cannot bind the parameters: {e}") from None
         except SyntaxError as e:
-            raise StoreError(f"the query is not valid SPARQL: {e}") from None
-        return to_answer(result)
+            raise StoreError(f"the query is not valid SPARQL: "
+                             f"{describe_syntax_error(text, str(e), prefixes)}") from None
+        return to_answer(result, max_rows)
 
     def graph_texts(self) -> Iterator[bytes]:
-        """Each graph as N-Triples: a non-empty default graph, then every named graph."""
-        default = self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        """Each graph as N-Triples: the triples loaded with no graph (those of the merged graph no
+        named graph states), then every named graph."""
+        alone = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+                                 "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
+        default = serialize(alone, format=RdfFormat.N_TRIPLES)
         if default:
             yield default
         for name in list(self.store.named_graphs()):
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
 
     def graph_count(self) -> int:
-        """How many graphs :meth:`graph_texts` yields (for progress)."""
-        default = next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None)
-        return sum(1 for _ in self.store.named_graphs()) + (default is not None)
+        """How many named graphs :meth:`graph_texts` yields (for progress; triples loaded with no
+        graph, seldom there, come as one more)."""
+        return sum(1 for _ in self.store.named_graphs())
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
     def __len__(self) -> int:
-        return len(self.store)
+        """The quads of the named graphs (the merged default graph repeats them)."""
+        merged = sum(1 for _ in self.store.quads_for_pattern(None, None, None, DefaultGraph()))
+        return len(self.store) - merged
 
     def rdflib_dataset(self):
         """The store as an rdflib Dataset (through oxrdflib), for rdflib code and pyshacl."""
         import rdflib
         from oxrdflib import OxigraphStore
 
-        return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=True)
+        self.merged_ready()
+        return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=False)

@@ -6,8 +6,11 @@ credentials from ``TROPEKG_ENDPOINT_USER`` / ``TROPEKG_ENDPOINT_PASSWORD``. Out:
 types as the embedded store. Parameters are bound with ``BIND`` of escaped terms at the top of
 every group graph pattern (:func:`tropekg.query.binding.bound_query_text`; the embedded store binds
 the same way with ``VALUES``, or with pyoxigraph's substitutions, the same rows), never pasted into
-the query; a value spelling a ``\\u`` escape is refused. Requests are POSTs with a
-timeout, retried with backoff on connection errors and 5xx answers; credentials go only to the
+the query; a value spelling a ``\\u`` escape is refused. Requests are POSTs, each with one total
+deadline (``timeout``, retries included), retried with backoff on connection errors and 5xx
+answers; no redirect is followed, and answers are untrusted: an error body is cut and cleaned, an
+HTML page or broken JSON where results belong is an error saying what came back
+(:mod:`tropekg.store.endpoint_http`). Only http(s) URLs are taken. Credentials go only to the
 endpoint's own origins, as the answer to a Basic or Digest challenge
 (:mod:`tropekg.store.endpoint_auth`), and never appear in messages. Queries expect the endpoint to treat the union of its named graphs as the
 default graph (Oxigraph: ``--union-default-graph``; Fuseki: ``tdb2:unionDefaultGraph true``;
@@ -17,6 +20,7 @@ Virtuoso does so by default): the first query checks, and an endpoint that does 
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import time
@@ -40,6 +44,7 @@ from pyoxigraph import (
 
 from tropekg.query.binding import bound_query_text
 from tropekg.query.saved import QueryError, query_form
+from tropekg.query.syntax import undeclared_prefixes
 from tropekg.rdf.iris import IriScheme
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
@@ -52,10 +57,21 @@ from tropekg.store.datasets import (
     quads_by_graph,
 )
 from tropekg.store.endpoint_auth import endpoint_opener
+from tropekg.store.endpoint_http import (
+    Deadline,
+    check_url,
+    excerpt,
+    http_handlers,
+    looks_like_html,
+    secrets_of,
+)
 
 USER_ENV = "TROPEKG_ENDPOINT_USER"
 PASSWORD_ENV = "TROPEKG_ENDPOINT_PASSWORD"
 _RETRY_STATUS = {500, 502, 503, 504}
+DEFAULT_TIMEOUT = 60.0
+_WHICH_URL = ("Oxigraph: http://HOST:7878/query; Fuseki: http://HOST:3030/DATASET/sparql; "
+              "Virtuoso: http://HOST:8890/sparql")
 
 
 class EndpointError(BackendError):
@@ -95,17 +111,28 @@ def _canonical(term):
 
 class Endpoint:
     def __init__(self, query_url: str, update_url: str | None = None, graph_store_url: str | None = None,
-                 *, timeout: float = 60.0, retries: int = 3, base: str | None = None,
+                 *, timeout: float = DEFAULT_TIMEOUT, retries: int = 3, base: str | None = None,
                  sleep: Callable[[float], None] = time.sleep):
+        for role, url in (("query URL", query_url), ("update URL", update_url),
+                          ("graph store URL", graph_store_url)):
+            if url or role == "query URL":
+                try:
+                    check_url(url or "", role)
+                except ValueError as e:
+                    raise EndpointError(str(e)) from None
+        if not timeout > 0:
+            raise EndpointError(f"a timeout of {timeout} s: give more than 0 seconds")
         self.query_url = query_url
-        self.update_url = update_url
-        self.graph_store_url = graph_store_url
+        self.update_url = update_url or None
+        self.graph_store_url = graph_store_url or None
         self.timeout = timeout
         self.retries = retries
         self._base = base
         self._sleep = sleep
-        self._opener = endpoint_opener((query_url, update_url, graph_store_url),
-                                       os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV))
+        user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+        self._secrets = secrets_of(user, password)
+        self._opener = endpoint_opener((query_url, update_url, graph_store_url), user, password,
+                                       http_handlers())
         self._union_checked = False
 
     def __repr__(self) -> str:
@@ -120,42 +147,91 @@ class Endpoint:
         return self._base
 
     # -- HTTP ----------------------------------------------------------------------------------
-    def _retrying(self, what: str, call: Callable[[], object]):
+    def _send(self, request: urllib.request.Request, what: str):
+        """Send a request and read the whole answer within one deadline of ``timeout`` seconds,
+        retrying connection errors and 5xx answers with backoff while time is left; the body
+        and headers of the answer, or an :class:`EndpointError` saying what went wrong."""
         delay = 0.5
-        for attempt in range(self.retries + 1):
-            try:
-                return call()
-            except urllib.error.HTTPError as e:
-                if e.code not in _RETRY_STATUS or attempt == self.retries:
-                    detail = e.read(300).decode("utf-8", "replace").strip().splitlines()
-                    reason = detail[0] if detail else e.reason
-                    raise EndpointError(f"{what}: HTTP {e.code}: {reason}") from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-                if attempt == self.retries:
+        with Deadline(self.timeout) as deadline:
+            request.deadline = deadline  # read by the connection (endpoint_http)
+            attempt = 0
+            while True:
+                try:
+                    with self._opener.open(request, timeout=self.timeout) as response:
+                        body, headers = response.read(), response.headers
+                    if deadline.expired:
+                        raise TimeoutError  # the body was cut at the deadline: not the whole answer
+                    return body, headers
+                except urllib.error.HTTPError as e:
+                    failure = self._http_failure(what, e, request)
+                    retry = e.code in _RETRY_STATUS
+                except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
                     reason = getattr(e, "reason", e)
-                    raise EndpointError(f"{what}: endpoint unreachable ({reason})") from None
-            self._sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")  # pragma: no cover
+                    if deadline.expired or isinstance(reason, TimeoutError):
+                        raise EndpointError(f"{what}: no complete answer within {self.timeout:g} s "
+                                            f"(the request's deadline; --timeout changes it)") from None
+                    failure = f"{what}: endpoint unreachable ({excerpt(str(reason).encode(), self._secrets)})"
+                    retry = True
+                if not retry or attempt >= self.retries or deadline.remaining() <= delay:
+                    raise EndpointError(failure)
+                self._sleep(delay)
+                delay *= 2
+                attempt += 1
+
+    def _http_failure(self, what: str, error: urllib.error.HTTPError, request) -> str:
+        """One line for an HTTP error answer: a redirect names where it points; other errors
+        give the start of what the server said, secrets redacted."""
+        secrets = [*self._secrets, *(v for v in (request.get_header("Authorization"),) if v)]
+        try:
+            if 300 <= error.code < 400:
+                location = error.headers.get("Location")
+                where = (excerpt(redact(urllib.parse.urljoin(request.full_url, location)).encode(), secrets, 200)
+                         if location else "a place it does not name")
+                return (f"{what}: the endpoint answered HTTP {error.code}, a redirect to {where}; "
+                        f"tropekg follows no redirect (an update would be lost on the way and "
+                        f"credentials must not travel): give the URL it points to instead")
+            try:
+                said = excerpt(error.read(8192), secrets)
+            except (OSError, http.client.HTTPException):
+                said = ""
+            reason = excerpt(str(error.reason or "").encode(), secrets, 60)
+            return f"{what}: HTTP {error.code}" + (f" {reason}" if reason else "") + (f": {said}" if said else "")
+        finally:
+            error.close()
 
     def _post(self, url: str, what: str, data: bytes, headers: dict[str, str]):
         """POST with retries; the body and headers of the answer."""
         request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+        return self._send(request, what)
 
-        def call():
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.read(), response.headers
-
-        return self._retrying(what, call)
+    def _wrong_answer(self, what: str, body: bytes, headers, expected: str) -> EndpointError:
+        """The endpoint answered, but not with what a SPARQL endpoint sends: say what came back."""
+        content_type = headers.get("Content-Type") or "no Content-Type"
+        kind = "an HTML page" if looks_like_html(body) or "html" in content_type.lower() else \
+            "an empty answer" if not body.strip() else "something else"
+        start = excerpt(body, self._secrets, 120)
+        begins = f", beginning {start!r}" if start else ""
+        return EndpointError(f"{what}: the endpoint answered {kind} ({excerpt(content_type.encode(), [], 80)}"
+                             f"{begins}), not {expected}: is {redact(self.query_url)} the endpoint's "
+                             f"SPARQL query URL? ({_WHICH_URL})")
 
     # -- queries -------------------------------------------------------------------------------
-    def run(self, text: str, bindings: dict | None = None) -> Rows | Triples | Answer:
+    def run(self, text: str, bindings: dict | None = None, *,
+            prefixes: dict[str, str] | None = None) -> Rows | Triples | Answer:
         for term in (bindings or {}).values():
             _check_value(term)
         try:
             query = bound_query_text(text, bindings or {}, as_bind=True)
         except QueryError as e:
             raise EndpointError(f"cannot bind the parameters: {e}") from None
+        if prefixes:
+            # declared in the text, on one line before it: the server sees an ordinary query
+            try:
+                missing = [p for p in undeclared_prefixes(text) if p in prefixes]
+            except QueryError as e:
+                raise EndpointError(f"the query is not valid SPARQL: {e}") from None
+            if missing:
+                query = " ".join(f"PREFIX {p}: <{prefixes[p]}>" for p in missing) + "\n" + query
         if not self._union_checked:
             self._check_union_default_graph()
         return self._query(query)
@@ -182,9 +258,20 @@ class Endpoint:
                                 f"in the [SPARQL] section of virtuoso.ini, 0 for none)")
         if graph_result:
             fmt = RdfFormat.N_TRIPLES if "n-triples" in headers.get("Content-Type", "") else RdfFormat.TURTLE
-            return Triples([Triple(q.subject, q.predicate, _canonical(q.object))
-                            for q in parse(body, format=fmt)])
-        result = to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
+            if looks_like_html(body):
+                raise self._wrong_answer(what, body, headers, "RDF (N-Triples or Turtle)")
+            try:
+                # a set: an endpoint whose union default graph is a bag repeats a triple per graph
+                triples = [Triple(q.subject, q.predicate, _canonical(q.object)) for q in parse(body, format=fmt)]
+                return Triples(list(dict.fromkeys(triples)))
+            except (SyntaxError, ValueError):
+                raise self._wrong_answer(what, body, headers, "RDF (N-Triples or Turtle)") from None
+        if looks_like_html(body):
+            raise self._wrong_answer(what, body, headers, "SPARQL results in JSON")
+        try:
+            result = to_answer(parse_query_results(body, format=QueryResultsFormat.JSON))
+        except (SyntaxError, ValueError):
+            raise self._wrong_answer(what, body, headers, "SPARQL results in JSON") from None
         if form == "ASK" and isinstance(result, Rows):
             # Virtuoso 7.2 answers ASK with a table of one column, __ASK_RETVAL: a row holding 1
             # for true, no row for false
@@ -230,12 +317,7 @@ class Endpoint:
         request = urllib.request.Request(url, data=body, method=method,
                                          headers={"Content-Type": "application/n-triples"})
         what = f"{method} of graph {graph} at {redact(self.graph_store_url)}"
-
-        def call():
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.read()
-
-        self._retrying(what, call)
+        self._send(request, what)
 
     def load(self, paths: Iterable[Path], prune: bool = False,
              progress: Callable[[int, int], None] | None = None) -> LoadReport:
@@ -266,15 +348,19 @@ class Endpoint:
             report.quads += len(quads)
         if prune:
             rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            prefix = iris.page_graph_prefix
             for (g,) in rows.rows:
-                if isinstance(g, NamedNode) and g.value.startswith(prefix) and g != wanted \
-                        and g.value not in loaded:
+                if isinstance(g, NamedNode) and iris.is_page_graph(g.value) and g.value not in loaded:
                     self._graph_request("DELETE", g)
                     report.graphs_pruned += 1
         if self.update_url:
             self.update(described_pages_not_wanted(iris))
         return report
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:
+        """Put ``triples`` in the named graph ``graph`` instead of what it held (one PUT)."""
+        triples = list(dict.fromkeys(triples))
+        self._graph_request("PUT", graph, serialize(triples, format=RdfFormat.N_TRIPLES))
+        return len(triples)
 
     def _page_graph_names(self) -> list[NamedNode]:
         """The page graphs the endpoint holds. An endpoint is often shared: not the server's own

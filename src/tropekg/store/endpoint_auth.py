@@ -60,9 +60,16 @@ class _BasicChallenge(urllib.request.HTTPBasicAuthHandler):
             return None
 
 
-def endpoint_opener(urls: Iterable[str | None], user: str | None,
-                    password: str | None) -> urllib.request.OpenerDirector:
+def endpoint_opener(urls: Iterable[str | None], user: str | None, password: str | None,
+                    handlers: Iterable[urllib.request.BaseHandler] | None = None) -> urllib.request.OpenerDirector:
     """An opener answering Digest and Basic challenges from the given URLs' origins; any other
-    challenge, or one from another origin, stays an HTTP 401."""
+    challenge, or one from another origin, stays an HTTP 401. ``handlers`` are all the others the
+    opener has (by default urllib's, as ``build_opener`` gives them)."""
     passwords = OriginPasswords(urls, user, password)
-    return urllib.request.build_opener(_DigestChallenge(passwords), _BasicChallenge(passwords))
+    challenges = (_DigestChallenge(passwords), _BasicChallenge(passwords))
+    if handlers is None:
+        return urllib.request.build_opener(*challenges)
+    opener = urllib.request.OpenerDirector()
+    for handler in (*handlers, *challenges):
+        opener.add_handler(handler)
+    return opener

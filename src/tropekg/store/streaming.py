@@ -3,6 +3,7 @@
 ``tropekg build --store S`` hands each page's N-Quads to :class:`StreamingLoad` as soon as the page
 is built, and pyoxigraph's bulk loader reads them through a pipe in a thread of its own (it reads
 and indexes in Rust, without Python's lock), so loading overlaps the build instead of following it.
+When the pages are all in, the store's merged default graph is made from them, as a load makes it.
 The store is loaded into a new folder beside ``S`` and renamed into place only when the load is
 complete: a failed or killed run leaves no half-loaded store at ``S``. Only a store that does not
 exist yet (or an empty folder) is loaded this way; one holding data is loaded page graph by page
@@ -17,7 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store
 
 from tropekg.store.datasets import StoreError
 
@@ -52,6 +53,14 @@ def bulk_load_through_pipe(store: Store, reader, fmt: RdfFormat, size: int = 1 <
         feeder.join()
     if failure:
         raise failure[0]
+
+
+def fill_merged_graph(store: Store) -> None:
+    """Fill a store's default graph with every triple of its named graphs, each once: the merged
+    graph queries read (:mod:`tropekg.store.embedded`)."""
+    store.bulk_extend(Quad(q.subject, q.predicate, q.object)
+                      for q in store.quads_for_pattern(None, None, None)
+                      if not isinstance(q.graph_name, DefaultGraph))
 
 
 def can_stream_into(path: Path) -> bool:
@@ -112,8 +121,9 @@ class StreamingLoad:
         if self._error is not None:
             self._discard()
             raise StoreError(f"{self.path}: the load failed: {self._error}")
-        self.store.flush()
         quads = len(self.store)
+        fill_merged_graph(self.store)
+        self.store.flush()
         del self.store  # closes the store before it moves
         if self.path.is_dir():
             self.path.rmdir()  # empty, as checked at the start

@@ -255,7 +255,7 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
         results.extend(batch)
         worker_maxrss = max(worker_maxrss, maxrss)
         if progress is not None:
-            progress(counts["graphs"], total)
+            progress(counts["graphs"], max(total, counts["graphs"] + len(shapes.sparql)))
     t1 = time.perf_counter()
     seconds: dict[str, float] = {}
 
