@@ -56,8 +56,9 @@ def build(
     With ``cache``, pages unchanged since an earlier build into the same folder are not
     parsed again (``out_dir/.cache``). Without ``merged``, no merged file is written: the
     dataset stays in the page parts the manifest points at (:mod:`.manifest`), so a rebuild
-    writes only what changed. ``sink`` gets the dataset's N-Quads as they are made (a load
-    that runs alongside the build). ``sparql_endpoint`` is the URL the graph will be served at,
+    writes only what changed. ``sink`` gets the dataset's N-Quads as they are made, each
+    page's triples with them as default-graph lines (a load that runs alongside the build, its
+    merged default graph included). ``sparql_endpoint`` is the URL the graph will be served at,
     named in the dataset's description."""
     formats = tuple(dict.fromkeys(formats)) if merged else ("nquads",)
     unknown = [f for f in formats if f not in FORMATS]
@@ -85,7 +86,7 @@ def build(
         try:
             cache_dir = out_dir / page_cache.CACHE_DIR
             config = BuildConfig.for_build(base, spellings_of(sources), formats, cache_dir, reuse=cache,
-                                           merged=merged)
+                                           merged=merged, all_triples=sink is not None)
             previous = read_manifest(out_dir) if cache else None
             rows = previous.by_title() if previous is not None and not merged and sink is None else None
             manifest = write_outputs(staging, results(sources, config, jobs, rows), len(sources), report,

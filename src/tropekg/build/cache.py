@@ -25,7 +25,7 @@ _FIELDS = ("title", "kind", "quads", "examples", "warnings", "references", "own_
 def cache_key(data: bytes, src: SourceFile, config: BuildConfig) -> str:
     h = hashlib.sha256()
     for part in (__version__, LAYOUT, config.base, str(src.title), src.relative, ",".join(sorted(config.formats)),
-                 "merged" if config.merged else "parts",
+                 "merged" if config.merged else "parts", "all-triples" if config.all_triples else "",
                  config.spellings_digest, ",".join(src.aliases), src.form or ""):
         h.update(part.encode("utf-8") + b"\x00")
     h.update(data)

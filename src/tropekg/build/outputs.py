@@ -155,7 +155,8 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                   previous: Manifest | None = None, cache_dir: Path | None = None) -> Manifest:
     """Write the outputs of ``results`` into ``staging``: the merged files of ``formats`` (with
     ``merged``), ``graphs.nq`` (the wanted pages and the dataset's description) and the manifest;
-    hand every page's N-Quads and then those graphs' to ``sink``, in the order of ``dataset.nq``;
+    hand every page's N-Quads and then those graphs' to ``sink``, in the order of ``dataset.nq``,
+    each with its triples as default-graph lines (N-Triples are N-Quads of the default graph);
     fill ``report``; return the manifest.
 
     Without ``merged`` the merged graph is not written, but the description still gives its counts:
@@ -192,8 +193,8 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                     if fmt in files:
                         files[fmt].write(result.blocks[fmt])
                 graph.add(result.blocks["triples"] if merged else result.blocks["shared"])
-                if sink is not None:
-                    sink(result.blocks["nquads"])
+                if sink is not None:  # a page's quads, and its triples for the merged default graph
+                    sink(result.blocks["nquads"] + result.blocks["triples"])
             elif sink is not None or files:
                 raise ValueError(f"no blocks for page {result.title}: a row stands only for a page not written")
             else:  # an unchanged page: its shared triples from its entry
@@ -261,7 +262,7 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
         report.quads += len(described_by)
         write_bytes(staging / WANTED_FILE, other_graphs)
         if sink is not None:
-            sink(other_graphs)
+            sink(other_graphs + _ntriples(wanted) + _ntriples(described_by))
         triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
         if "turtle" in files:
             files["turtle"].write(turtle_block(triples, prefixes))

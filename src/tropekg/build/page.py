@@ -37,15 +37,19 @@ class BuildConfig:
     reuse: bool = field(default=True, compare=False)
     # False: no merged files, the dataset stays in page parts (the blocks a page gives differ)
     merged: bool = True
+    # every triple as N-Triples too (the "triples" block), for a store loaded alongside the build:
+    # its merged default graph is loaded with the page graphs
+    all_triples: bool = False
     # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
     # depend on how the linked pages are spelt
     spellings_digest: str = field(default="", compare=False)
 
     @classmethod
     def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
-                  cache_dir: Path | None = None, reuse: bool = True, merged: bool = True) -> BuildConfig:
+                  cache_dir: Path | None = None, reuse: bool = True, merged: bool = True,
+                  all_triples: bool = False) -> BuildConfig:
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
-        return cls(IriScheme(base, spellings), formats, cache_dir, reuse, merged,
+        return cls(IriScheme(base, spellings), formats, cache_dir, reuse, merged, all_triples,
                    hashlib.sha256(text.encode()).hexdigest())
 
     @property
@@ -116,6 +120,9 @@ def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, c
     own, shared = _split(quads, page_subject)
     result.own_counts = _counts_of(own, config.base)
     blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+    if config.all_triples:
+        blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                      format=RdfFormat.N_TRIPLES)
 
 
 def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:

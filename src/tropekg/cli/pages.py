@@ -141,9 +141,9 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
                            sink=streaming.write if streaming is not None else None,
                            sparql_endpoint=sparql_endpoint)
         if streaming is not None:
-            quads = streaming.finish()
+            streaming.finish()
             streaming = None
-            loaded = f"bulk-loaded {quads} quads into {store_path} as the pages were built"
+            loaded = f"bulk-loaded {report.quads} quads into {store_path} as the pages were built"
         elif store_path is not None:
             from tropekg.store.embedded import GraphStore
 

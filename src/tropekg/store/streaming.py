@@ -3,8 +3,8 @@
 ``tropekg build --store S`` hands each page's N-Quads to :class:`StreamingLoad` as soon as the page
 is built, and pyoxigraph's bulk loader reads them through a pipe in a thread of its own (it reads
 and indexes in Rust, without Python's lock), so loading overlaps the build instead of following it.
-When the pages are all in, the store's merged default graph is made from them, as a load makes it.
-The store is loaded into a new folder beside ``S`` and renamed into place only when the load is
+Each page's triples come with its quads as default-graph lines, so the store's merged default graph
+(each triple once, as a load makes it) is loaded with the page graphs. The store is loaded into a new folder beside ``S`` and renamed into place only when the load is
 complete: a failed or killed run leaves no half-loaded store at ``S``. Only a store that does not
 exist yet (or an empty folder) is loaded this way; one holding data is loaded page graph by page
 graph after the build (:meth:`tropekg.store.embedded.GraphStore.load`).
@@ -111,8 +111,8 @@ class StreamingLoad:
             raise StoreError(f"{self.path}: the load stopped: {self._error}") from None
         self.bytes += len(data)
 
-    def finish(self) -> int:
-        """Wait for the loader, put the store in place; the number of quads loaded."""
+    def finish(self) -> None:
+        """Wait for the loader, put the store in place."""
         try:
             self._pipe.close()
         except BrokenPipeError:
@@ -121,14 +121,11 @@ class StreamingLoad:
         if self._error is not None:
             self._discard()
             raise StoreError(f"{self.path}: the load failed: {self._error}")
-        quads = len(self.store)
-        fill_merged_graph(self.store)
         self.store.flush()
         del self.store  # closes the store before it moves
         if self.path.is_dir():
             self.path.rmdir()  # empty, as checked at the start
         os.replace(self.loading, self.path)
-        return quads
 
     def abort(self) -> None:
         """Stop: the loader gets the end of its input, and what it loaded is removed."""
