@@ -11,7 +11,7 @@ One method for every backend, :func:`bound_query_text`: the query is read by a S
 comments, ``?var``/``$var`` variables, prefixed names, blank node labels, language tags and numbers
 are each read whole, and ``?values`` or ``ex:construct`` are never taken for keywords), and a
 ``VALUES`` block holding the terms is put at the start of every group graph pattern that mentions a
-bound variable (itself or in a group inside it): after ``WHERE {``, ``OPTIONAL {``, ``UNION {``,
+bound variable (itself or in a group inside it; ``BIND`` s for Virtuoso go in every group): after ``WHERE {``, ``OPTIONAL {``, ``UNION {``,
 ``GRAPH ?g {``, ``EXISTS {``, a sub-select's own ``WHERE {`` and every nested ``{``; and always after a
 query's and a sub-select's own ``WHERE {``. CONSTRUCT templates, VALUES data blocks and the ``{`` that holds a
 sub-select get none. Inside a ``MINUS`` group each bound variable is renamed to a fresh one (bound to
@@ -293,7 +293,9 @@ def bound_query_text(text: str, bindings: dict, *, as_bind: bool = False) -> str
     # for it, and a block in an OPTIONAL or a UNION branch that does not use the variable would
     # have the store match the branch against the whole graph before joining (measured: 30x slower
     # on Oxigraph for example-provenance). A query's or sub-select's own WHERE group always gets
-    # one, so a projected variable shows its term even when no pattern uses it.
+    # one, so a projected variable shows its term even when no pattern uses it. BINDs (for Virtuoso)
+    # still go in every group: Virtuoso 7.2 fails with an internal error ("no SPART_VARR_FIXED") on
+    # an OPTIONAL left without one below a bound variable.
     mentioning = {frame.at for t in tokens if t.kind == "var" and t.text[1:] in names for frame in t.frames}
 
     # (start, end, text): an insertion where start == end, a renamed variable otherwise
@@ -306,7 +308,7 @@ def bound_query_text(text: str, bindings: dict, *, as_bind: bool = False) -> str
                 edits.append((token.start, token.end, "?" + emitted))
         elif token.opens in ("group", "shortform"):
             has_group = True
-            if token.opens == "shortform" or i in mentioning or token.frames[-1].kind in ("query", "select"):
+            if as_bind or token.opens == "shortform" or i in mentioning or token.frames[-1].kind in ("query", "select"):
                 edits.append((token.end, token.end, block(token.frames + (Frame(token.opens, i),))))
             if token.opens == "shortform":
                 # CONSTRUCT WHERE { T } is CONSTRUCT { T } WHERE { T }: spell the template out
