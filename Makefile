@@ -61,12 +61,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench.py --backup-size
 	$(BIN)/python benchmarks/validate_scale.py --tropes 30000 --works 20000
+	$(BIN)/python benchmarks/page_memory.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/parse_scaling.py --quick
 	$(BIN)/python benchmarks/html_read.py --quick
 	$(BIN)/python benchmarks/bench.py --quick
 	$(BIN)/python benchmarks/validate_scale.py --quick
+	$(BIN)/python benchmarks/page_memory.py --quick
 
 # pyLODE quirks worked around here: 3.4.1 cannot import when installed from a wheel (its
 # version.py reads a pyproject.toml that is not shipped), so pylode.version is stubbed; OntPub

@@ -346,7 +346,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
 
 
-@pytest.mark.parametrize("victim", ["wanted_quads", "jsonld_header", "turtle_block"])
+@pytest.mark.parametrize("victim", ["wanted_quad_chunks", "jsonld_header", "turtle_block"])
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1, cache=False)
@@ -403,14 +403,14 @@ def test_a_damaged_cache_entry_is_parsed_again(tmp_path):
 
 
 def test_a_mapping_bug_on_one_page_is_reported_and_the_rest_built(tmp_path, monkeypatch):
-    real = page_module.page_quads
+    real = page_module.map_page
 
-    def buggy(page, prov, iris):
+    def buggy(page, prov, iris, emit, chunk=0):
         if page.title.name == "FriendOrFoe":
             raise KeyError("simulated mapper bug")
-        return real(page, prov, iris)
+        return real(page, prov, iris, emit, chunk)
 
-    monkeypatch.setattr(page_module, "page_quads", buggy)
+    monkeypatch.setattr(page_module, "map_page", buggy)
     report = build([EXAMPLES], tmp_path / "out", jobs=1, cache=False)
     assert [f["path"].endswith("FriendOrFoe.txt") for f in report.failed] == [True]
     assert "please report" in report.failed[0]["reason"]

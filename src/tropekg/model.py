@@ -6,6 +6,8 @@ output of ``tropekg parse``; its keys are a contract other tools rely on.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tropekg.titles import Title
@@ -22,6 +24,26 @@ RELATIONS = ("subTropeOf", "superTropeOf", "seeAlso", "compare", "contrast",
              "notToBeConfusedWith", "sisterTrope")
 
 STRAIGHT = "Straight"
+
+
+def _converted_now(items: list, convert: Callable) -> list:
+    return [convert(item) for item in items]
+
+
+class _Converted(list):
+    """To the JSON encoder, a list of ``convert(item)`` for each of ``items``, made as it is
+    written (the encoder asks a list for its length and its items, nothing else)."""
+
+    def __init__(self, items: list, convert: Callable):
+        super().__init__()
+        self.items = items
+        self.convert = convert
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator:
+        return map(self.convert, self.items)
 
 
 @dataclass(slots=True)
@@ -113,6 +135,16 @@ class Page:
                 self.alt_titles.append(alias.label)
 
     def to_json(self) -> dict:
+        return self._json(_converted_now)
+
+    def json_text(self) -> Iterator[str]:
+        """``json.dumps(self.to_json(), ensure_ascii=False, indent=2)``, a piece at a time: the
+        links and examples are turned into JSON as they are written, never all held at once (a
+        page of 200,000 links would take a hundred times its size)."""
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+        return encoder.iterencode(self._json(_Converted))
+
+    def _json(self, each: Callable[[list, Callable], list]) -> dict:
         return {
             "title": str(self.title),
             "kind": self.kind,
@@ -123,10 +155,10 @@ class Page:
             "quote": self.quote,
             "quoteAttribution": self.quote_attribution,
             "quoteSource": str(self.quote_source) if self.quote_source else None,
-            "links": [link.to_json() for link in self.links],
+            "links": each(self.links, Link.to_json),
             "relations": {k: [str(t) for t in self.relations[k]] for k in RELATIONS},
             "mentions": [str(t) for t in self.mentions],
-            "examples": [ex.to_json() for ex in self.examples],
+            "examples": each(self.examples, Example.to_json),
             "lists": [str(t) for t in self.lists],
             "creators": [str(t) for t in self.creators],
             "works": [str(t) for t in self.works],

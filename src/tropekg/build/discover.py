@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from tropekg.build.input_folders import files_under
 from tropekg.readers import WikiSourceReader, read_head, reader_for
 from tropekg.readers.aliases import ALIASES_FILE, read_aliases
 from tropekg.titles import Title
@@ -92,30 +93,26 @@ def preference(found: _Found) -> tuple:
             found.input_index, src.relative, src.offset or 0)
 
 
-def _files(root: Path) -> list[Path]:
-    """The files under a folder, in path order, leaving out hidden files and folders (a crawl's
-    state, a build's cache, version control)."""
-    out = []
-    for path in root.rglob("*"):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        out.append(path)
-    return sorted(out)
-
-
-def discover(paths: Iterable[Path], title: Title | None = None) -> Discovery:
-    """The pages under the given files and folders, sorted by title; see the module doc."""
+def discover(paths: Iterable[Path], title: Title | None = None, *, follow_symlinks: bool = False) -> Discovery:
+    """The pages under the given files and folders, sorted by title; see the module doc. Links in
+    a folder that lead out of it are followed only with ``follow_symlinks``
+    (:mod:`.input_folders`)."""
     found: list[_Found] = []
     result = Discovery()
     claims: list[_Claim] = []
     for index, root in enumerate(paths):
         if root.is_dir():
+            files, unwalked = files_under(root, follow_symlinks)
+            result.failed.extend(unwalked)
             aliases_file = root / ALIASES_FILE
-            if aliases_file.is_file():
-                claims.extend(_aliases_file(aliases_file, index, result))
-            for path in _files(root):
+            for file in files:
+                path = file.path
+                if file.problem is not None:  # never read: is it named like something we read?
+                    if path == aliases_file or reader_for(path, b"") is not None:
+                        result.failed.append({"path": str(path), "line": None, "reason": file.problem})
+                    continue
                 if path == aliases_file:
+                    claims.extend(_aliases_file(aliases_file, index, result))
                     continue
                 head = read_head(path)
                 reader = reader_for(path, head)

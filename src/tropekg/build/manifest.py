@@ -12,10 +12,17 @@ through the manifest, page by page, in the same order and with the same bytes as
 A row keeps only the links to pages the build does not describe (the rest never reach the wanted
 graph), and to pages that failed: the failed pages' keys are recorded, and a rebuild in which a
 page fails that did not fail before reads the full links from the entries again.
+
+``manifest.json`` and ``graphs.nq`` are outputs of a version like ``dataset.nq``
+(:mod:`.output_folder`): published by the same rename, so a reader sees one build's manifest and
+the parts it names. The parts are the cache entries, shared by the versions that name them (a
+new version writes only the changed pages' entries) and never changed once written. A build
+folder may come from someone else: everything here is read through checked paths.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -28,7 +35,7 @@ from tropekg import __version__
 MANIFEST_FILE = "manifest.json"
 # the graphs that are no page's: the wanted pages and the dataset's description (dataset.nq ends with them)
 WANTED_FILE = "graphs.nq"
-FORMAT = 2
+FORMAT = 3  # 3: the manifest is a version's output, its parts always in the folder's .cache
 
 
 class ManifestError(Exception):
@@ -87,62 +94,124 @@ class Manifest:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+# A manifest holds a row of a few hundred bytes a page (more for a page linking to many pages no
+# page describes): one far larger is not a manifest tropekg wrote, and is not read into memory.
+MANIFEST_LIMIT = 2 << 30
+
+
 def read_manifest(out_dir: Path) -> Manifest | None:
-    """The manifest of the build in ``out_dir``, or None when there is none or it is damaged (a
-    build then simply takes nothing from it)."""
-    path = Path(out_dir) / MANIFEST_FILE
+    """The manifest of the build in ``out_dir``, or None when there is none, it is damaged or it
+    is not one tropekg writes there (a build then simply takes nothing from it)."""
     try:
+        return load_manifest(out_dir)
+    except ManifestError:
+        return None
+
+
+def load_manifest(out_dir: Path) -> Manifest:
+    """The manifest of the build in ``out_dir``, read through :func:`~.output_folder.published`
+    (a plain file of the folder's current version, never through a link out of it); a
+    :class:`ManifestError` naming it when it is missing, damaged or not tropekg's."""
+    from tropekg.build.cache import CACHE_DIR
+    from tropekg.build.output_folder import FolderError, published
+
+    out_dir = Path(out_dir)
+    where = out_dir / MANIFEST_FILE
+    way_out = f"missing or not written by this tropekg {__version__}: build the folder again"
+    try:
+        path = published(out_dir, MANIFEST_FILE)
+        if path is None:
+            raise ManifestError(f"{where}: {way_out}")
+        if path.stat().st_size > MANIFEST_LIMIT:
+            raise ManifestError(f"{where}: larger than any manifest tropekg writes; {way_out}")
         doc = json.loads(path.read_bytes())
         if doc.get("format") != FORMAT or doc.get("tropekg") != __version__:
-            return None
-        cache = doc["cache"]
-        if not isinstance(cache, str) or "/" in cache or cache in ("", ".", ".."):
-            return None  # the entries are always a folder of the build folder itself
-        return Manifest(Path(out_dir) / cache, [PageRow.from_json(r) for r in doc["pages"]],
+            raise ManifestError(f"{where}: {way_out}")
+        if doc["cache"] != CACHE_DIR:  # the parts are always in the folder's own cache
+            raise ManifestError(f"{where}: its page parts are not in {CACHE_DIR}; {way_out}")
+        return Manifest(out_dir / CACHE_DIR, [PageRow.from_json(r) for r in doc["pages"]],
                         [str(k) for k in doc["failed_keys"]], str(doc["config"]))
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None  # damaged or of another shape: not used
+    except FolderError as e:
+        raise ManifestError(str(e)) from None
+    except OSError as e:
+        raise ManifestError(f"{where}: cannot be read ({e.strerror or e}): build the folder again") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise ManifestError(f"{where}: {way_out}") from None
 
 
 class PartsReader:
     """A build folder's N-Quads read through its manifest: every page's block from its cache
     entry, in title order, then ``graphs.nq``; the same bytes as the merged ``dataset.nq``. A
     binary file object (``read``), so pyoxigraph's parser and bulk loader take it as they take a
-    file; ``size`` is the whole length, for progress."""
+    file; ``size`` is the whole length, for progress.
+
+    The folder is untrusted: the manifest and ``graphs.nq`` are read through
+    :func:`~.output_folder.published`, and each part through :func:`~.cache.open_entry` (an entry
+    named by its hash, never through a link, a plain file); a part that is missing, shorter than
+    the manifest says or not tropekg's is a :class:`ManifestError` naming the page. A page's block
+    is read a piece at a time, so a page too big to hold is not held here either. An entry is
+    never changed once written (its name is the hash of what it holds), so the parts read are
+    those of the manifest's version, whatever a build does meanwhile."""
+
+    _PIECE = 1 << 20
 
     def __init__(self, out_dir: Path):
+        from tropekg.build.output_folder import FolderError, published
+
         self.out_dir = Path(out_dir)
-        manifest = read_manifest(self.out_dir)
-        if manifest is None:
-            raise ManifestError(f"{self.out_dir / MANIFEST_FILE}: missing or not written by this tropekg "
-                                f"{__version__}: build the folder again")
-        self.manifest = manifest
-        wanted = self.out_dir / WANTED_FILE
-        self.size = sum(row.length for row in manifest.rows) + (wanted.stat().st_size if wanted.is_file() else 0)
+        self.manifest = load_manifest(self.out_dir)
+        missing = next((row for row in self.manifest.rows if row.offset < 0), None)
+        if missing is not None:
+            raise ManifestError(f"{self.out_dir / MANIFEST_FILE}: the build kept no page parts (page "
+                                f"{missing.title}; built with --no-cache or a cache it could not write): "
+                                "read its dataset.nq, or build the folder again")
+        try:
+            self.wanted = published(self.out_dir, WANTED_FILE)
+            wanted_size = self.wanted.stat().st_size if self.wanted is not None else 0
+        except FolderError as e:
+            raise ManifestError(str(e)) from None
+        except OSError as e:
+            raise ManifestError(f"{self.out_dir / WANTED_FILE}: cannot be read ({e.strerror or e}): "
+                                "build the folder again") from None
+        self.size = sum(row.length for row in self.manifest.rows) + wanted_size
         self.done = 0
         self._chunks = self._blocks()
         self._buffer = b""
         self._at = 0
 
     def _blocks(self) -> Iterator[bytes]:
-        from tropekg.build.cache import entry_path
+        from tropekg.build.cache import entry_path, open_entry
 
+        cache_dir = self.manifest.cache_dir
         for row in self.manifest.rows:
-            path = entry_path(self.manifest.cache_dir, row.cache_key)
+            where = entry_path(cache_dir, row.cache_key) if len(row.cache_key) > 2 else cache_dir
             try:
-                with open(path, "rb") as f:
-                    f.seek(row.offset)
-                    data = f.read(row.length)
+                f = open_entry(cache_dir, row.cache_key)
+            except ValueError:
+                raise ManifestError(f"{self.out_dir / MANIFEST_FILE}: page {row.title} names a part "
+                                    f"({row.cache_key!r}) tropekg never writes: build the folder again") from None
             except OSError as e:
-                raise ManifestError(f"{path}: the quads of page {row.title} cannot be read "
-                                    f"({e.strerror or e}): build the folder again") from None
-            if len(data) != row.length:
-                raise ManifestError(f"{path}: the quads of page {row.title} are cut short: "
-                                    "build the folder again")
-            yield data
-        wanted = self.out_dir / WANTED_FILE
-        if wanted.is_file():
-            yield wanted.read_bytes()
+                reason = ("a symbolic link, or under one: tropekg reads nothing a build folder leads out of it"
+                          if e.errno in (errno.ELOOP, errno.ENOTDIR) else e.strerror or str(e))
+                raise ManifestError(f"{where}: the quads of page {row.title} cannot be read ({reason}): "
+                                    "build the folder again") from None
+            with f:
+                if os.fstat(f.fileno()).st_size < row.offset + row.length or row.offset <= 0:
+                    raise ManifestError(f"{where}: the quads of page {row.title} are cut short: "
+                                        "build the folder again")
+                f.seek(row.offset)
+                left = row.length
+                while left > 0:
+                    piece = f.read(min(self._PIECE, left))
+                    if not piece:
+                        raise ManifestError(f"{where}: the quads of page {row.title} are cut short: "
+                                            "build the folder again")
+                    left -= len(piece)
+                    yield piece
+        if self.wanted is not None:
+            with open(self.wanted, "rb") as f:
+                while piece := f.read(self._PIECE):
+                    yield piece
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:

@@ -3,27 +3,41 @@
 The main process only writes bytes, in title order, so memory does not grow with the corpus and
 the same pages give byte-identical outputs. The merged graph (graph.ttl, graph.jsonld) is written
 by :mod:`.merged`: each triple once, grouped by subject. Pages linked to but described by no page
-get a graph of their own, and the dataset's VoID/DCAT description (:mod:`.description`) another.
+get a graph of their own, written :data:`WANTED_CHUNK` quads at a time (its N-Quads sorted on disk
+when they are many: one page may link to 200,000 pages no page describes), and the dataset's
+VoID/DCAT description (:mod:`.description`) another. A page's blocks may be spooled to disk
+(:mod:`.spool`): they are copied a piece at a time.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
+from typing import IO
 
 from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg import __version__
-from tropekg.atomic import write_bytes
 from tropekg.build import cache
 from tropekg.build.description import description_quads
 from tropekg.build.discover import BuildError
 from tropekg.build.manifest import WANTED_FILE, Manifest, PageRow
 from tropekg.build.merged import MergedCounts, MergedGraph
-from tropekg.build.page import PageResult, canonical, trig_block, turtle_block
+from tropekg.build.page import PageResult, canonical, references_of, trig_block, turtle_block
+from tropekg.build.spool import (
+    Block,
+    LineSorter,
+    SpoolFile,
+    block_lines,
+    block_pieces,
+    copy_block,
+    discard,
+)
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
@@ -39,6 +53,9 @@ OUTPUT_FILES = {
 REPORT_FILE = "report.json"
 
 # Class priority when several pages link to one undescribed page in different ways.
+# The wanted pages' quads written at a time (about 7,000 pages; a build that wants fewer writes
+# their TriG in one block, as before).
+WANTED_CHUNK = 50_000
 _CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
 
 
@@ -70,6 +87,13 @@ class BuildReport:
 def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme) -> list[Quad]:
     """Pages linked to but described by no page: typed from how they were linked, named, and
     marked tk:WantedPage, in a graph of their own."""
+    return [q for chunk in wanted_quad_chunks(described, refs, iris, 0) for q in chunk]
+
+
+def wanted_quad_chunks(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme,
+                       chunk: int) -> Iterator[list[Quad]]:
+    """The quads of :func:`wanted_quads`, in the same order, about ``chunk`` at a time (all at
+    once when ``chunk`` is 0)."""
     graph = iris.wanted_graph
     out: list[Quad] = []
     for key in sorted(refs):
@@ -88,7 +112,11 @@ def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], i
             if cls not in _CLASS_RANK and cls != "Work":
                 out.append(Quad(s, RDF_TYPE, tk.Work, graph))
         out.extend(Quad(s, p, o, graph) for p, o in naming(title))
-    return out
+        if chunk and len(out) >= chunk:
+            yield out
+            out = []
+    if out:
+        yield out
 
 
 def _better_class(old: str | None, new: str | None) -> str | None:
@@ -174,6 +202,7 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
     manifest = Manifest(cache_dir or staging)
     page_refs = _PageRefs(iris.spellings or {})
     partial: list[int] = []  # rows whose links came from the last manifest
+    other_graphs = None
     for fmt in ("trig", "turtle"):
         if fmt in files:
             files[fmt].write(prefix_lines)
@@ -191,10 +220,11 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             if result.blocks:
                 for fmt in ("nquads", "trig"):
                     if fmt in files:
-                        files[fmt].write(result.blocks[fmt])
-                graph.add(result.blocks["triples"] if merged else result.blocks["shared"])
+                        copy_block(result.blocks[fmt], files[fmt])
+                _add_lines(graph, block_lines(result.blocks["triples"] if merged else result.blocks["shared"]))
                 if sink is not None:  # a page's quads, and its triples for the merged default graph
-                    sink(result.blocks["nquads"] + result.blocks["triples"])
+                    _sink_block(sink, result.blocks["nquads"])
+                    _sink_block(sink, result.blocks["triples"])
             elif sink is not None or files:
                 raise ValueError(f"no blocks for page {result.title}: a row stands only for a page not written")
             else:  # an unchanged page: its shared triples from its entry
@@ -203,7 +233,7 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 if shared is None:
                     raise BuildError(f"the cache entry of page {result.title} cannot be read: "
                                      "build again with --no-cache")
-                graph.add(shared)
+                _add_lines(graph, block_lines(shared))
             if not merged:
                 _add_counts(own, result.own_counts)
             report.quads += result.quads
@@ -216,12 +246,14 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 partial.append(index)
                 refs = list(result.references)
             else:
-                refs = page_refs.split(index, result.references)
+                refs = page_refs.split(index, references_of(result))
             offset, length = result.nquads_span or (-1, 0)
             s_offset, s_length = result.shared_span or (-1, 0)
             manifest.rows.append(PageRow(result.title, result.cache_key or "", offset, length, result.kind,
                                          result.quads, result.examples, result.warnings, refs,
                                          result.own_counts, s_offset, s_length))
+            for block in result.blocks.values():
+                discard(block)
         if not merged and any(row.offset < 0 for row in manifest.rows):
             raise BuildError("the page parts could not be written to the cache folder: "
                              "build with the merged files (--format) instead")
@@ -236,18 +268,15 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
         for index, row in enumerate(manifest.rows):
             row.references = row.references + page_refs.to(index, failed_now)
             for key, spelling, cls in row.references:
+                cls = sys.intern(cls) if cls else None  # one string per class, not one per link
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
         manifest.failed_keys = sorted(failed_now)
-        other_graphs = b""
-        wanted = wanted_quads(described, refs, iris)
-        if wanted:
-            other_graphs += canonical(wanted)
-            _write_quads(files, wanted, prefixes)
-            graph.add(_ntriples(wanted))
-            report.quads += len(wanted)
-            report.wanted_pages = sum(1 for q in wanted if q.predicate == RDF_TYPE
-                                      and q.object == tk.WantedPage)
+        # the graphs that are no page's: a file of their own (what a load of the page parts reads
+        # after them), and the end of dataset.nq
+        other_graphs = open(staging / WANTED_FILE, "wb")  # noqa: SIM115 - closed below
+        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, other_graphs, graph,
+                      report, prefixes, staging / ".spool", sink)
         jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
         counts = graph.write(files.get("turtle"), jsonld, prefixes, base)
         if not merged:
@@ -257,25 +286,27 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
         page_count = sum(kinds.values())
         described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in files},
                                          page_count, dict(kinds), sparql_endpoint)
-        other_graphs += canonical(described_by)
+        description = canonical(described_by)
         _write_quads(files, described_by, prefixes)
         report.quads += len(described_by)
-        write_bytes(staging / WANTED_FILE, other_graphs)
+        other_graphs.write(description)
         if sink is not None:
-            sink(other_graphs + _ntriples(wanted) + _ntriples(described_by))
+            sink(description + _ntriples(described_by))
         triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
         if "turtle" in files:
             files["turtle"].write(turtle_block(triples, prefixes))
         if jsonld is not None:
             jsonld.write(b",\n".join(jsonld_nodes(triples, base)))
             jsonld.close()
-        for f in files.values():
+        for f in (*files.values(), other_graphs):
             f.flush()
             os.fsync(f.fileno())
     finally:
         graph.close()
         for f in files.values():
             f.close()
+        if other_graphs is not None:
+            other_graphs.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
     return manifest
@@ -299,6 +330,62 @@ def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -
         if full is None:
             raise BuildError(f"the cache entry of page {row.title} cannot be read: build again with --no-cache")
         row.references = full
+
+
+def _add_lines(merged: MergedGraph, lines: Iterable[bytes], batch: int = 10_000) -> None:
+    """N-Triples lines to the merged graph, ``batch`` at a time (a spooled page's are many)."""
+    held: list[bytes] = []
+    for line in lines:
+        held.append(line)
+        if len(held) >= batch:
+            merged.add(b"\n".join(held))
+            held = []
+    if held:
+        merged.add(b"\n".join(held))
+
+
+def _write_wanted(chunks: Iterator[list[Quad]], files: dict, other_graphs: IO[bytes], merged: MergedGraph,
+                  report: BuildReport, prefixes: dict[str, str], spool_dir: Path,
+                  sink: Callable[[bytes], None] | None) -> None:
+    """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk) into
+    ``other_graphs`` and dataset.nq, TriG a block a chunk, its triples for the merged graph, and
+    both to ``sink``."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    sorter = None if second is None else LineSorter(spool_dir)
+    for quads in chain([first], [] if second is None else [second], chunks):
+        triples = _ntriples(quads)
+        if sorter is None:
+            nquads = canonical(quads)
+            other_graphs.write(nquads)
+            if "nquads" in files:
+                files["nquads"].write(nquads)
+        else:
+            nquads = serialize(quads, format=RdfFormat.N_QUADS)
+            sorter.add(nquads.split(b"\n"))
+        if "trig" in files:
+            files["trig"].write(trig_block(quads, prefixes))
+        if sink is not None:  # a load takes them in any order
+            sink(nquads + triples)
+        merged.add(triples)
+        report.quads += len(quads)
+        report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
+    if sorter is not None:
+        sorted_lines = SpoolFile(spool_dir, "wanted")
+        sorter.write_to(sorted_lines)
+        block = sorted_lines.block()
+        copy_block(block, other_graphs)
+        if "nquads" in files:
+            copy_block(block, files["nquads"])
+        discard(block)
+
+
+def _sink_block(sink: Callable[[bytes], None], block: Block) -> None:
+    """A page's block to ``sink``, a piece at a time when it is spooled."""
+    for piece in block_pieces(block):
+        sink(piece)
 
 
 def _ntriples(quads: list[Quad]) -> bytes:

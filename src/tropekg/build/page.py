@@ -4,25 +4,35 @@ A page is read, parsed, mapped and serialised by pyoxigraph: its named graph as 
 and TriG, and its triples as N-Triples lines for the merged graph, which the main process writes
 (:mod:`.merged`: each triple once, grouped by subject). Never raises for a bad page: the result
 carries the error.
+
+A page is mapped and serialised :data:`CHUNK` quads at a time. One that states more (a pathological
+page: 200,000 example bullets state 2.6 million quads) has its blocks written to the build's spool
+folder as they are made (:mod:`.spool`), its N-Quads sorted on disk, so its memory does not grow
+with what it states; its TriG then comes in several blocks, which say the same graph. Every other
+page gives exactly the bytes it gave before.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
 
 from tropekg.build.discover import SourceFile
+from tropekg.build.spool import Block, LineSorter, SpoolFile, block_lines
 from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
-from tropekg.rdf.mapping import Provenance, page_quads, referenced
+from tropekg.rdf.mapping import Provenance, map_page, referenced
 from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
 from tropekg.readers import PageError, reader_named
-from tropekg.titles import parse_title
+from tropekg.titles import Title, parse_title
 
 FORMATS = ("nquads", "trig", "turtle", "jsonld")
+# Quads mapped and serialised at a time; a page stating more is spooled to disk.
+CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -43,14 +53,16 @@ class BuildConfig:
     # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
     # depend on how the linked pages are spelt
     spellings_digest: str = field(default="", compare=False)
+    # where the blocks of pages too big to hold go (None: every page is held, however big)
+    spool_dir: Path | None = field(default=None, compare=False)
 
     @classmethod
     def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
-                  cache_dir: Path | None = None, reuse: bool = True, merged: bool = True,
-                  all_triples: bool = False) -> BuildConfig:
+                  cache_dir: Path | None = None, spool_dir: Path | None = None, reuse: bool = True,
+                  merged: bool = True, all_triples: bool = False) -> BuildConfig:
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
         return cls(IriScheme(base, spellings), formats, cache_dir, reuse, merged, all_triples,
-                   hashlib.sha256(text.encode()).hexdigest())
+                   hashlib.sha256(text.encode()).hexdigest(), spool_dir)
 
     @property
     def base(self) -> str:
@@ -61,8 +73,10 @@ class BuildConfig:
 class PageResult:
     title: str
     kind: str | None = None
-    # serialised page: nquads (canonical), trig, and triples (N-Triples, for the merged graph)
-    blocks: dict[str, bytes] = field(default_factory=dict)
+    # serialised page: nquads (canonical), trig, and triples (N-Triples, for the merged graph); for
+    # a spooled page also references (the lines of its references), held in a block rather than in
+    # ``references``
+    blocks: dict[str, Block] = field(default_factory=dict)
     quads: int = 0
     examples: int = 0
     warnings: list[dict] = field(default_factory=list)
@@ -148,15 +162,128 @@ def _counts_of(own: list[Triple], base: str) -> dict:
     Their subjects (the page graph, the examples) are no other page's."""
     resource = f"{base}resource/"
     subjects = {t.subject.value for t in own}
-    properties: dict[str, int] = {}
-    classes: dict[str, int] = {}
+    counts = {"triples": 0, "subjects": len(subjects),
+              "entities": sum(1 for v in subjects if v.startswith(resource)), "properties": {}, "classes": {}}
+    _add_predicates(counts, own)
+    return counts
+
+
+def _add_predicates(counts: dict, own: list[Triple]) -> None:
+    """Add own triples to a page's counts: how many, and of each property and class."""
+    properties, classes = counts["properties"], counts["classes"]
+    counts["triples"] += len(own)
     for t in own:
         properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
         if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode):
             classes[t.object.value] = classes.get(t.object.value, 0) + 1
-    return {"triples": len(own), "subjects": len(subjects),
-            "entities": sum(1 for v in subjects if v.startswith(resource)),
-            "properties": properties, "classes": classes}
+
+
+class _PageWriter:
+    """Serialises a page's quads as they come, a chunk at a time: in memory while the page fits in
+    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on.
+
+    Without merged files a spooled page gives the blocks a held one does (its shared triples, its
+    own counts): the counts are added up a chunk at a time, and its own subjects counted once its
+    N-Quads are sorted (each subject's lines are then together), so nothing grows with the page."""
+
+    def __init__(self, result: PageResult, config: BuildConfig, page_subject: NamedNode):
+        self.result = result
+        self.config = config
+        self.page_subject = page_subject
+        self.prefixes = prefixes_for(config.base)
+        self.held: list[Quad] | None = None
+        self.spools: dict[str, SpoolFile] = {}
+        self.sorter: LineSorter | None = None
+
+    def take(self, quads: list[Quad]) -> None:
+        if not self.spools and self.held is None:
+            self.held = quads
+            return
+        if self.config.spool_dir is None:  # nowhere to spool: hold it all (a page outside a build)
+            self.held.extend(quads)
+            return
+        if not self.spools:
+            self._start_spooling()
+        self._spool(quads)
+
+    def _start_spooling(self) -> None:
+        folder = self.config.spool_dir
+        config = self.config
+        names = ["nquads", *(["trig"] if "trig" in config.formats else []),
+                 *(["triples"] if config.merged or config.all_triples else []),
+                 *([] if config.merged else ["shared"])]
+        self.spools = {name: SpoolFile(folder, name) for name in names}
+        self.sorter = LineSorter(folder)
+        if not config.merged:
+            self.result.own_counts = {"triples": 0, "subjects": 0, "entities": 0, "properties": {},
+                                      "classes": {}}
+        held, self.held = self.held, None
+        self._spool(held)
+
+    def _spool(self, quads: list[Quad]) -> None:
+        self.result.quads += len(quads)
+        self.sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
+        if "trig" in self.spools:
+            self.spools["trig"].write(trig_block(quads, self.prefixes))
+        if "triples" in self.spools:
+            self.spools["triples"].write(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                                   format=RdfFormat.N_TRIPLES))
+        if "shared" in self.spools:
+            own, shared = _split(quads, self.page_subject)
+            _add_predicates(self.result.own_counts, own)
+            if shared:
+                self.spools["shared"].write(serialize(shared, format=RdfFormat.N_TRIPLES))
+
+    def finish(self, references: Iterable[tuple[Title, str | None]]) -> None:
+        result = self.result
+        if not self.spools:
+            _serialise(result, self.held or [], self.page_subject, self.config)
+            result.quads = len(self.held or [])
+            result.references = [(t.key, str(t), cls) for t, cls in references]
+            return
+        self.sorter.write_to(self.spools["nquads"])
+        result.blocks = {name: spool.block() for name, spool in self.spools.items()}
+        if "shared" in self.spools:
+            _count_own_subjects(result.own_counts, result.blocks["nquads"], self.page_subject,
+                                self.config.base)
+        refs = SpoolFile(self.config.spool_dir, "references")
+        batch: list[bytes] = []
+        for title, cls in references:
+            batch.append(f"{title.key}\t{title}\t{cls or ''}\n".encode())
+            if len(batch) >= 10_000:
+                refs.write(b"".join(batch))
+                batch = []
+        refs.write(b"".join(batch))
+        result.blocks["references"] = refs.block()
+
+
+def _count_own_subjects(counts: dict, nquads: Block, page_subject: NamedNode, base: str) -> None:
+    """The distinct subjects of a page's own triples (and how many are entities), from its sorted
+    N-Quads: a line's subject is its first term (an IRI holds no space), its graph the last."""
+    own_prefix = f"<{page_subject.value}/".encode()
+    resource = f"<{base}resource/".encode()
+    last = None
+    for line in block_lines(nquads):
+        subject = line.split(b" ", 1)[0]
+        if subject == last:
+            continue
+        graph = line.rstrip(b" .").rsplit(b" ", 1)[-1]
+        if subject == graph or subject.startswith(own_prefix):
+            last = subject
+            counts["subjects"] += 1
+            counts["entities"] += subject.startswith(resource)
+
+
+def references_of(result: PageResult) -> Iterator[tuple[str, str, str | None]]:
+    """The pages a page links to in a typed position (title key, spelling, class), from its result
+    (read back from its block when it was spooled)."""
+    block = result.blocks.get("references")
+    if block is None:
+        yield from result.references
+        return
+    for line in block_lines(block):
+        key, spelling, cls = line.decode("utf-8").split("\t")
+        yield key, spelling, cls or None
 
 
 def page_bytes(src: SourceFile) -> bytes:
@@ -174,8 +301,9 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
                            form=src.form)
         page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
-        quads = page_quads(page, prov, config.iris)
-        _serialise(result, quads, config.iris.resource(page.title), config)
+        writer = _PageWriter(result, config, config.iris.resource(page.title))
+        cuts = map_page(page, prov, config.iris, writer.take, CHUNK)
+        writer.finish(referenced(page))
     except PageError as e:
         result.error = {"path": src.where, "line": e.line, "reason": e.message}
         return result
@@ -184,8 +312,6 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
                         "reason": f"tropekg could not map this page (please report): {type(e).__name__}: {e}"}
         return result
     result.kind = page.kind
-    result.quads = len(quads)
     result.examples = len(page.examples)
-    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings]
-    result.references = [(t.key, str(t), cls) for t, cls in referenced(page)]
+    result.warnings = [{"line": w.line, "message": w.message} for w in page.warnings] + cuts
     return result

@@ -69,19 +69,30 @@ def _in_worker(src: SourceFile) -> PageResult:
     return result_of(src, _worker_config)
 
 
-def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | None]:
-    """For each page, its cache key when a cache entry exists for it (else None)."""
+def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> tuple[list[str | None], list[int]]:
+    """For each page, its cache key when a cache entry exists for it (else None), and the entry's
+    size. An entry that is not a plain file (a link, a FIFO) is not one: the page is built."""
     if config.cache_dir is None or not config.reuse or not config.cache_dir.is_dir():
-        return [None] * len(sources)  # a first build: no need to read and hash every page here
+        # a first build: no need to read and hash every page here
+        return [None] * len(sources), [0] * len(sources)
     keys: list[str | None] = []
+    sizes: list[int] = []
     for src in sources:
         try:
             key = cache.cache_key(page_bytes(src), src, config)
         except PageError:
             keys.append(None)
+            sizes.append(0)
             continue
-        keys.append(key if cache.entry_path(config.cache_dir, key).is_file() else None)
-    return keys
+        size = cache.entry_size(cache.entry_path(config.cache_dir, key))
+        keys.append(key if size is not None else None)
+        sizes.append(size or 0)
+    return keys, sizes
+
+
+def _row_fits(row: PageRow, size: int) -> bool:
+    """Whether the entry (of ``size`` bytes) holds the blocks the row points at."""
+    return row.offset > 0 and size >= row.offset + row.length and size >= row.shared_offset + row.shared_length
 
 
 def _from_row(row: PageRow) -> PageResult:
@@ -99,7 +110,7 @@ def results(sources: list[SourceFile], config: BuildConfig, jobs: int,
     """Each page's result, in the order of ``sources``. A page whose cache key is that of its
     row in ``rows`` (the last build's manifest) comes from the row, without its blocks: pass
     ``rows`` only when the blocks of unchanged pages are not needed."""
-    keys = _cached_keys(sources, config)
+    keys, sizes = _cached_keys(sources, config)
     todo = [src for src, key in zip(sources, keys) if key is None]
     pool = None
     if jobs <= 1 or len(todo) < 8:
@@ -109,12 +120,12 @@ def results(sources: list[SourceFile], config: BuildConfig, jobs: int,
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), config))
         computed = pool.map(_in_worker, todo, chunksize=chunk)
     try:
-        for src, key in zip(sources, keys):
+        for src, key, size in zip(sources, keys, sizes):
             if key is None:
                 yield next(computed)
                 continue
             row = rows.get(str(src.title)) if rows is not None else None
-            if row is not None and row.cache_key == key and row.offset >= 0:
+            if row is not None and row.cache_key == key and _row_fits(row, size):
                 yield _from_row(row)
                 continue
             cached = cache.read_entry(cache.entry_path(config.cache_dir, key))

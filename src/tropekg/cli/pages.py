@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -62,11 +61,24 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
                     f"\t{relations} relations\t{len(page.links)} links\t{len(page.warnings)} warnings"
                 )
             else:
-                click.echo(json.dumps(page.to_json(), ensure_ascii=False, indent=2))
+                _echo_pieces(page.json_text())
     if read == 0:
         fail("no wiki page found in " + ", ".join(files))
     if failed:
         sys.exit(ExitCode.USAGE if failed == read else ExitCode.PARTIAL)
+
+
+def _echo_pieces(pieces) -> None:
+    """Text made a piece at a time, written about 64 KB at a time, then a line end."""
+    buffered: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffered.append(piece)
+        size += len(piece)
+        if size >= 65536:
+            click.echo("".join(buffered), nl=False)
+            buffered, size = [], 0
+    click.echo("".join(buffered))
 
 
 @click.command("build")
@@ -90,12 +102,15 @@ def parse_command(files: tuple[str, ...], title: str | None, summary: bool) -> N
 @click.option("--store", "store_path", type=click.Path(path_type=Path),
               help="Also load the dataset into this Oxigraph store: a new store is bulk-loaded while "
                    "the pages are built; one holding data has each page graph replaced after the build.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read what symbolic links in PATHS lead to outside the folder they are in (by default "
+                   "such links are reported as failed pages and not read).")
 @click.option("--validate", "then_validate", is_flag=True,
               help="Validate the build with the SHACL shapes; exit 1 on violations.")
 @click.option("--sparql-endpoint", metavar="URL",
               help="The SPARQL endpoint the graph will be served at, named in its description.")
 def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, merged, store_path,
-                  then_validate, sparql_endpoint) -> None:
+                  follow_symlinks, then_validate, sparql_endpoint) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
@@ -107,7 +122,9 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
     graph per page, canonical), dataset.trig, graph.ttl (merged Turtle, each subject once),
     graph.jsonld (compact JSON-LD with the shipped context) and report.json, with the dataset's
     VoID/DCAT description (licence, counts, files) in graph .../graph/_/dataset. Outputs are
-    replaced atomically.
+    replaced atomically: readers see the previous build's outputs or this one's, never a mix. A
+    symbolic link in a folder that leads out of it is not read unless --follow-symlinks; a
+    subfolder that cannot be read is a failed page.
 
     Exit codes: 0 ok; 1 --validate found violations; 2 usage or input error; 3 built, but some
     pages failed (see the report).
@@ -119,6 +136,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
       tropekg build pages/ crawl.warc.gz -o out
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
       tropekg build corpus/ -o out --no-merged --store kg.store
+      tropekg build linked-pages/ -o out --follow-symlinks
       tropekg build examples/pages -o out --sparql-endpoint http://127.0.0.1:7878/query
     """
     given = title_option(title)
@@ -139,7 +157,7 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, m
             report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
                            progress=progress, cache=not no_cache, merged=merged,
                            sink=streaming.write if streaming is not None else None,
-                           sparql_endpoint=sparql_endpoint)
+                           follow_symlinks=follow_symlinks, sparql_endpoint=sparql_endpoint)
         if streaming is not None:
             streaming.finish()
             streaming = None

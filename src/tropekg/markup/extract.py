@@ -154,8 +154,29 @@ def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
     return "".join(parts), spans, state["spoiler"]
 
 
+# Text longer than this is cleaned a piece at a time (see _clean).
+_CLEAN_PIECE = 1 << 16
+_SPACE = re.compile(r"\s")  # exactly the characters str.split() splits at
+
+
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    """Each run of whitespace one space, none at either end: ``" ".join(text.split())``, done a
+    piece at a time on long text, whose list of words would take ten times its size (an example
+    bullet can be a 30 MB line); pieces are cut at whitespace, so the result is the same."""
+    if len(text) <= _CLEAN_PIECE:
+        return " ".join(text.split())
+    pieces: list[str] = []
+    start, n = 0, len(text)
+    while start < n:
+        end = start + _CLEAN_PIECE
+        if end < n:
+            m = _SPACE.search(text, end)
+            end = m.start() if m else n
+        piece = " ".join(text[start:end].split())
+        if piece:
+            pieces.append(piece)
+        start = end
+    return " ".join(pieces)
 
 
 # -- modes ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pathological text (a million unclosed ``[[`` or ``[=``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tropekg.titles import (
@@ -57,6 +58,9 @@ class Token:
         extra = f" {self.title}" if self.title else ""
         return f"<{self.kind}@{self.line}{extra} {self.value!r}>"
 
+
+# Tokens a line's scan hands over at a time.
+_BATCH = 4096
 
 _LINE_START = re.compile(
     r"(?P<bullet>[*+#]+)[ \t]*"
@@ -150,21 +154,26 @@ def _target_title(target: str) -> Title | None:
 
 
 class _LineScanner:
-    """Tokenizes one physical line's inline markup. Remembers, per line, where closers are absent so
-    that a line of a million unclosed ``[=`` costs one scan, not a million."""
+    """Tokenizes one physical line's inline markup into ``out``. Remembers, per line, where closers
+    are absent so that a line of a million unclosed ``[=`` costs one scan, not a million."""
 
     __slots__ = ("line", "out")
 
-    def __init__(self, out: list[Token]):
-        self.out = out
+    def __init__(self) -> None:
+        self.out: list[Token] = []
         self.line = 0
 
-    def scan(self, text: str, pos: int, lineno: int) -> None:
+    def scan(self, text: str, pos: int, lineno: int) -> Iterator[list[Token]]:
+        """Scans the line, handing over ``out`` whenever it holds :data:`_BATCH` tokens (a line may
+        be 30 MB long: its tokens are never all held); what is left stays in ``out``."""
         out = self.out
         search = _INLINE.search
         n = len(text)
         no_esc_close_after = -1  # position from which "=]" is known not to occur
         while pos < n:
+            if len(out) >= _BATCH:
+                yield out
+                out = self.out = []
             m = search(text, pos)
             if m is None:
                 out.append(Token(TEXT, lineno, text[pos:]))
@@ -252,15 +261,32 @@ class _LineScanner:
 
 
 def tokenize(text: str) -> list[Token]:
-    """All tokens of a page's source. Lines end at ``\\n`` (a ``\\r`` before it is dropped). A line
-    ending in a backslash continues on the next one, which stays part of the same logical line (so
-    a ``[[caption:...`` split over two lines is one caption): PmWiki's rule, where one backslash
-    joins the lines and each further one is a line break, shown here as a space."""
-    out: list[Token] = []
-    scanner = _LineScanner(out)
+    """All tokens of a page's source (see :func:`iter_tokens`)."""
+    return list(iter_tokens(text))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` (split at ``\n``), one at a time rather than a list of them all."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """The tokens of a page's source, one at a time. Lines end at ``\n`` (a ``\r`` before it is
+    dropped). A line ending in a backslash continues on the next one, which stays part of the same
+    logical line (so a ``[[caption:...`` split over two lines is one caption): PmWiki's rule, where
+    one backslash joins the lines and each further one is a line break, shown here as a space."""
+    scanner = _LineScanner()
     line_start = _LINE_START.match
     continuing = False
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    for lineno, raw in enumerate(_lines(text), start=1):
+        out = scanner.out
         raw = raw.removesuffix("\r")
         cont = raw.endswith("\\")
         if cont:
@@ -282,7 +308,9 @@ def tokenize(text: str) -> list[Token]:
                     out.append(Token(INDENT, lineno, m.group("indent"), depth=len(m.group("indent")) - 1))
                 pos = m.end()
         if pos < len(raw):
-            scanner.scan(raw, pos, lineno)
+            for batch in scanner.scan(raw, pos, lineno):
+                yield from batch
+            out = scanner.out
         if cont:
             if breaks:
                 out.append(Token(TEXT, lineno, " "))
@@ -290,4 +318,5 @@ def tokenize(text: str) -> list[Token]:
         else:
             out.append(Token(EOL, lineno))
             continuing = False
-    return out
+        yield from out
+        out.clear()

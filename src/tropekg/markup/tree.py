@@ -9,7 +9,7 @@ deeper than :data:`MAX_NESTING` are ignored, with a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tropekg.markup import tokens as T
@@ -319,7 +319,7 @@ def _describe(node: Node) -> str:
     return f"{_opener(node)} opened on line {node.line}"
 
 
-def build_tree(tokens: list[T.Token]) -> tuple[Node, list[Warning_]]:
+def build_tree(tokens: Iterable[T.Token]) -> tuple[Node, list[Warning_]]:
     """The page tree and the warnings about broken markup met on the way."""
     b = _Builder()
     line = 1

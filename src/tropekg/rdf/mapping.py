@@ -103,12 +103,40 @@ class _Context:
     graph: NamedNode
     out: list[Quad] = field(default_factory=list)
     seen: set = field(default_factory=set)
+    # with ``emit``, quads are handed over ``chunk`` at a time as they are made, so a page stating
+    # millions of them is never held whole
+    emit: Callable[[list[Quad]], None] | None = None
+    chunk: int = 0
+    cuts: list[dict] = field(default_factory=list)  # texts cut to LITERAL_LIMIT: line, message
+
+    def text(self, value: str, line: int | None, what: str) -> str:
+        """``value``, cut to :data:`LITERAL_LIMIT` characters (the cut noted) when longer."""
+        if len(value) <= LITERAL_LIMIT:
+            return value
+        self.cuts.append({"line": line, "message": f"the {what} ({len(value):,} characters) is cut to its first "
+                                                   f"{LITERAL_LIMIT:,} in the graph: RDF stores read no longer text"})
+        return value[:LITERAL_LIMIT] + " [...]"
 
     def add(self, s, p, o) -> None:
         key = (s, p, o)
         if key not in self.seen:
             self.seen.add(key)
-            self.out.append(Quad(s, p, o, self.graph))
+            self._append(Quad(s, p, o, self.graph))
+
+    def add_own(self, seen: set, s, p, o) -> None:
+        """A statement about a resource only this statement's caller makes (an example): checked
+        against ``seen``, the caller's own set, not the page's, so the page's set does not grow
+        with every example."""
+        key = (p, o)
+        if key not in seen:
+            seen.add(key)
+            self._append(Quad(s, p, o, self.graph))
+
+    def _append(self, quad: Quad) -> None:
+        self.out.append(quad)
+        if self.emit is not None and len(self.out) >= self.chunk:
+            self.emit(self.out)
+            self.out = []
 
     def typed(self, title: Title, cls: str | None) -> NamedNode:
         """The resource of a linked page, typed from how it was linked (a trope in the trope
@@ -126,6 +154,12 @@ def linked_class(title: Title) -> str | None:
     if title.role == ROLE_WORK:
         return title.work_class
     return ROLE_CLASS.get(title.role)
+
+
+# Text longer than this is cut in the graph, and the page warns of it: Oxigraph's parser (the store's
+# loader) refuses a literal over 16 MB, and no wiki page says that much in one paragraph, only a
+# pathological one (an example bullet of 30 MB).
+LITERAL_LIMIT = 1_000_000
 
 
 def _text(value: str) -> Literal:
@@ -183,11 +217,11 @@ page_identity.predicates = ("rdf:type", "skos:inScheme", "rdfs:label", "skos:pre
 def description(ctx: _Context) -> None:
     page, s = ctx.page, ctx.subject
     if page.description:
-        ctx.add(s, SKOS_DEFINITION, _text(page.description))
+        ctx.add(s, SKOS_DEFINITION, _text(ctx.text(page.description, None, "description")))
     if page.quote:
-        ctx.add(s, tk.quote, _text(page.quote))
+        ctx.add(s, tk.quote, _text(ctx.text(page.quote, None, "quote")))
     if page.quote_attribution:
-        ctx.add(s, tk.quoteAttribution, _text(page.quote_attribution))
+        ctx.add(s, tk.quoteAttribution, _text(ctx.text(page.quote_attribution, None, "quote's attribution")))
     if page.quote_source is not None:
         ctx.add(s, tk.quoteSource, ctx.typed(page.quote_source, linked_class(page.quote_source)))
     for title in page.mentions:
@@ -278,29 +312,32 @@ def examples(ctx: _Context) -> None:
         parent = enclosing[-1][2] if ex.parent is not None and enclosing and enclosing[-1][1] == ex.parent else None
         enclosing.append((ex.depth, ex.line, e))
         trope = ctx.typed(ex.trope, "Trope")
-        ctx.add(e, RDF_TYPE, tk.Example)
-        ctx.add(e, tk.trope, trope)
-        ctx.add(e, tk.mode, getattr(tk, ex.mode))
-        ctx.add(e, tk.modeStated, TRUE if ex.mode_stated else FALSE)
-        ctx.add(e, tk.hasSpoiler, TRUE if ex.spoiler else FALSE)
-        ctx.add(e, tk.sourceLine, _integer(ex.line))
-        ctx.add(e, tk.depth, _integer(ex.depth))
-        ctx.add(e, tk.onPage, ctx.subject)
+        # the example's IRI is its own (its key hashes what it says and its occurrence): what is
+        # said of it is said here only
+        own: set = set()
+        ctx.add_own(own, e, RDF_TYPE, tk.Example)
+        ctx.add_own(own, e, tk.trope, trope)
+        ctx.add_own(own, e, tk.mode, getattr(tk, ex.mode))
+        ctx.add_own(own, e, tk.modeStated, TRUE if ex.mode_stated else FALSE)
+        ctx.add_own(own, e, tk.hasSpoiler, TRUE if ex.spoiler else FALSE)
+        ctx.add_own(own, e, tk.sourceLine, _integer(ex.line))
+        ctx.add_own(own, e, tk.depth, _integer(ex.depth))
+        ctx.add_own(own, e, tk.onPage, ctx.subject)
         if ex.text:
-            ctx.add(e, tk.text, _text(ex.text))
+            ctx.add_own(own, e, tk.text, _text(ctx.text(ex.text, ex.line, "example's text")))
         if ex.folder:
-            ctx.add(e, tk.folder, Literal(ex.folder))
+            ctx.add_own(own, e, tk.folder, Literal(ctx.text(ex.folder, ex.line, "example's folder title")))
         if parent is not None:
-            ctx.add(e, tk.parentExample, parent)
+            ctx.add_own(own, e, tk.parentExample, parent)
         for title in ex.mentions:
-            ctx.add(e, tk.mentions, ctx.iris.resource(title))
+            ctx.add_own(own, e, tk.mentions, ctx.iris.resource(title))
         if ex.work is not None:
             # a work is typed by its medium, never by its namespace's role: ''DeathMerchant'' (a
             # Main/ page used as a work) is a tk:Work, not a tk:Trope
             work = ctx.typed(ex.work, ex.work.work_class)
             if ex.work != page.title:
                 ctx.add(work, RDF_TYPE, tk.Work)
-            ctx.add(e, tk.work, work)
+            ctx.add_own(own, e, tk.work, work)
             averted = ex.mode == "Averted"
             ctx.add(trope, tk.avertedIn if averted else tk.exemplifiedBy, work)
             ctx.add(work, tk.averts if averted else tk.exemplifies, trope)
@@ -335,12 +372,25 @@ EXTRACTORS: tuple[Callable[[_Context], None], ...] = (
 
 def page_quads(page: Page, prov: Provenance, iris: IriScheme | None = None) -> list[Quad]:
     """All quads of one page's named graph, in a deterministic order."""
+    quads: list[Quad] = []
+    map_page(page, prov, iris, quads.extend)
+    return quads
+
+
+def map_page(page: Page, prov: Provenance, iris: IriScheme | None, emit: Callable[[list[Quad]], None],
+             chunk: int = 0) -> list[dict]:
+    """The quads of :func:`page_quads`, in the same order, handed to ``emit`` a list at a time:
+    ``chunk`` quads (the last list fewer), or all at once when ``chunk`` is 0. Returns the texts
+    cut to :data:`LITERAL_LIMIT` (``line``, ``message``), as warnings for the page."""
     iris = iris or IriScheme()
-    ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title))
+    ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title),
+                   emit=emit if chunk else None, chunk=chunk)
     for extractor in EXTRACTORS:
         extractor(ctx)
     provenance(ctx, prov)
-    return ctx.out
+    if ctx.out:
+        emit(ctx.out)
+    return ctx.cuts
 
 
 def emitted_predicates() -> set[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from tropekg.build import OUTPUT_FILES, REPORT_FILE, finish_commit
+from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, published
 from tropekg.build.manifest import MANIFEST_FILE, ManifestError, PartsReader
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
 from tropekg.rdf.namespaces import TK_NS
@@ -44,20 +44,18 @@ class LoadReport:
 
 def dataset_files(paths: Iterable[Path]) -> list[Path]:
     """The RDF files to load: a build folder means its dataset.nq, or its manifest when the build
-    wrote no merged files (``--no-merged``); :func:`open_input` reads either."""
+    wrote no merged files (``--no-merged``); :func:`open_input` reads either. A build folder is
+    only read, never changed, and may come from someone else: see :func:`tropekg.build.published`."""
     out = []
     for p in paths:
         if p.is_dir():
-            finish_commit(p)  # a build killed while putting its outputs in place is completed first
-            nq = p / OUTPUT_FILES["nquads"]
-            manifest = p / MANIFEST_FILE
-            if manifest.is_file() and not _merged_nquads_written(p):
-                out.append(manifest)
-            elif nq.is_file():
-                out.append(nq)
-            else:
+            # a version holds only its own build's outputs: dataset.nq when it wrote one
+            nq = _build_output(p, OUTPUT_FILES["nquads"])
+            manifest = _build_output(p, MANIFEST_FILE) if nq is None else None
+            if nq is None and manifest is None:
                 raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']} or "
                                  f"{MANIFEST_FILE}; run tropekg build)")
+            out.append(nq or manifest)
         elif p.is_file():
             if p.suffix not in FORMATS_BY_SUFFIX:
                 raise StoreError(f"{p}: unknown RDF file type (use .nq, .trig, .nt, .ttl or .jsonld)")
@@ -67,13 +65,15 @@ def dataset_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _merged_nquads_written(out_dir: Path) -> bool:
-    """Whether the last build into ``out_dir`` wrote dataset.nq (its report says)."""
+def _build_output(folder: Path, name: str) -> Path | None:
     try:
-        outputs = json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8")).get("outputs", {})
-    except (OSError, ValueError, AttributeError):
-        return True  # no readable report: take the folder's dataset.nq, as before manifests
-    return isinstance(outputs, dict) and "nquads" in outputs
+        return published(folder, name)
+    except BuildError as e:
+        raise StoreError(str(e)) from None
+
+
+# A report far larger than any build writes is not read (the base is then told from the data).
+_REPORT_LIMIT = 256 * 1024 * 1024
 
 
 def format_of(path: Path) -> RdfFormat:
@@ -125,9 +125,14 @@ def built_quads(paths: Iterable[Path]) -> int | None:
     build folder or a report does not say."""
     total = 0
     for p in paths:
+        if not p.is_dir():
+            return None
         try:
-            quads = json.loads((p / REPORT_FILE).read_text(encoding="utf-8"))["quads"] if p.is_dir() else None
-        except (OSError, ValueError, KeyError, TypeError):
+            report = _build_output(p, REPORT_FILE)
+            if report is None or report.stat().st_size > _REPORT_LIMIT:
+                return None
+            quads = json.loads(report.read_text(encoding="utf-8"))["quads"]
+        except (OSError, ValueError, KeyError, TypeError, StoreError):
             return None
         if not isinstance(quads, int):
             return None
@@ -141,8 +146,11 @@ def build_base(paths: Iterable[Path]) -> str | None:
     bases = set()
     for p in paths:
         if p.is_dir():
+            report = _build_output(p, REPORT_FILE)
             try:
-                base = json.loads((p / REPORT_FILE).read_text(encoding="utf-8")).get("base")
+                if report is None or report.stat().st_size > _REPORT_LIMIT:
+                    continue
+                base = json.loads(report.read_text(encoding="utf-8")).get("base")
             except (OSError, ValueError, AttributeError):
                 continue
             if isinstance(base, str) and base:
