@@ -8,6 +8,7 @@ configuration (the IRI scheme with the page spellings) once, in its initializer.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -47,18 +48,14 @@ def result_of(src: SourceFile, config: BuildConfig) -> PageResult:
     return result
 
 
-def _start_worker(parent: int | None, config: BuildConfig) -> None:
+def _start_worker(parent: int, config: BuildConfig) -> None:
     """In a worker: take the build's configuration, and end when the build that started it is
-    gone (killed, say) instead of waiting forever on a queue its sibling workers keep open.
-    ``parent`` None: the worker comes from a fork server, which ends with the build; it is
-    watched instead."""
+    gone (killed, say) instead of waiting forever on a queue its sibling workers keep open."""
     import threading
     import time
 
     global _worker_config
     _worker_config = config
-    if parent is None:
-        parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -99,17 +96,6 @@ def _row_fits(row: PageRow, size: int) -> bool:
     return row.offset > 0 and size >= row.offset + row.length and size >= row.shared_offset + row.shared_length
 
 
-def _pool_context():
-    """How workers are started: forked (fast), unless another thread runs in this process (a
-    store loaded alongside the build, ``build --store``): a child forked while that thread holds
-    a lock in the store's native code can abort, so workers then come from a fork server, a
-    fresh process with no such thread."""
-    import multiprocessing
-    import threading
-
-    return multiprocessing.get_context("forkserver") if threading.active_count() > 1 else None
-
-
 def _from_row(row: PageRow) -> PageResult:
     """A page unchanged since the last build, as its manifest row tells it: no blocks (they stay
     where they are, in its cache entry), and only the links the wanted graph may need."""
@@ -132,10 +118,17 @@ def results(sources: list[SourceFile], config: BuildConfig, jobs: int,
         computed: Iterator[PageResult] = (result_of(src, config) for src in todo)
     else:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
-        context = _pool_context()
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                                   initargs=(os.getpid() if context is None else None, config))
-        computed = pool.map(_in_worker, todo, chunksize=chunk)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), config))
+        # Forked workers start inside map (all of them, at the first task). Objects of this process
+        # that are garbage but not yet collected (a store a load left, a store being loaded by
+        # build --store) are frozen first: a worker's collector never sees them, so it never runs
+        # their native destructors in a child without the store's threads (the worker aborted,
+        # "Fatal Python error: Aborted" while garbage-collecting).
+        gc.freeze()
+        try:
+            computed = pool.map(_in_worker, todo, chunksize=chunk)
+        finally:
+            gc.unfreeze()
     try:
         for src, key, size in zip(sources, keys, sizes):
             if key is None:
