@@ -19,7 +19,8 @@ import tropekg.build.merged as merged_module
 import tropekg.build.outputs as outputs_module
 import tropekg.build.page as page_module
 import tropekg.build.spool as spool_module
-from tropekg.build import OUTPUT_FILES, build
+from tropekg.build import OUTPUT_FILES, PART_FILES, build
+from tropekg.build.manifest import PartsReader
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = {"nquads": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG,
@@ -93,7 +94,7 @@ def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path
     assert report.quads == held_report["quads"] and report.triples == held_report["triples"]
     assert _graphs(out) == _graphs(held)
     version = out / os.readlink(out / ".current")
-    assert sorted(p.name for p in version.iterdir()) == sorted([*OUTPUT_FILES.values(), "report.json"])
+    assert sorted(p.name for p in version.iterdir()) == sorted([*OUTPUT_FILES.values(), *PART_FILES, "report.json"])
 
 
 def test_spooled_pages_come_back_whole_from_the_cache_and_from_parallel_workers(pages, held, tmp_path,
@@ -117,6 +118,31 @@ def test_spooled_pages_come_back_whole_from_the_cache_and_from_parallel_workers(
     nquads = OUTPUT_FILES["nquads"]
     assert (out / nquads).read_bytes() == (held / nquads).read_bytes()
     assert _graphs(out) == _graphs(held)
+
+
+def _without_files(data: bytes) -> bytes:
+    """N-Quads without the description's list of merged files (a build of page parts has none)."""
+    return b"\n".join(line for line in data.split(b"\n") if b"/distribution/" not in line)
+
+
+def test_spooled_pages_as_page_parts_read_back_as_the_held_dataset(pages, held, tmp_path, monkeypatch):
+    """Without merged files a spooled page's parts (its shared triples, its own counts, its
+    links, a piece at a time) give the dataset a held build gives, counts of the merged graph
+    included; and a rebuild that takes every page from the manifest gives it again."""
+    _spooling(monkeypatch)
+    monkeypatch.setattr(cache_module, "_HOLD_LIMIT", 10_000)
+    out = tmp_path / "out"
+    report = build([pages], out, jobs=2, merged=False)
+    assert report.wanted_pages > 1500
+
+    def parts() -> bytes:
+        with PartsReader(out) as reader:
+            return reader.read()
+
+    expected = _without_files((held / OUTPUT_FILES["nquads"]).read_bytes())
+    assert _without_files(parts()) == expected
+    again = build([pages], out, jobs=1, merged=False)
+    assert again.cached == 3 and _without_files(parts()) == expected
 
 
 def test_a_page_of_link_bullets_builds_in_bounded_memory(tmp_path):

@@ -15,6 +15,7 @@ import heapq
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,11 @@ def block_length(block: Block) -> int:
 
 
 def _pieces(block: SpooledBlock) -> Iterator[bytes]:
-    fd = os.open(block.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    # never through a link, never a FIFO (a block may stand for part of a cache entry)
+    fd = os.open(block.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{block.path}: not a plain file")
     with os.fdopen(fd, "rb") as f:
         f.seek(block.offset)
         left = block.length
@@ -53,6 +58,14 @@ def _pieces(block: SpooledBlock) -> Iterator[bytes]:
                 raise OSError(f"{block.path}: shorter than the block it should hold")
             left -= len(piece)
             yield piece
+
+
+def block_pieces(block: Block) -> Iterator[bytes]:
+    """The block's bytes, a piece at a time when it is spooled."""
+    if isinstance(block, SpooledBlock):
+        yield from _pieces(block)
+    elif block:
+        yield block
 
 
 def copy_block(block: Block, out: IO[bytes]) -> None:
