@@ -63,21 +63,31 @@ class Unsupported(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class CoreCheck:
-    """One constraint of one shape as a SELECT of ``?this`` (and ``?value``) rows.
+class Constraint:
+    """One constraint component of a shape, within a :class:`CoreCheck`'s query: ``flag`` is the
+    variable saying a row fails it (or ``min``/``max``: the row's count ``?n`` is below or above
+    ``argument``; or empty: every row fails it). ``confirm`` names the pySHACL rule a value must
+    still fail in Python (``datatype``, ``pattern``, ``minInclusive``), with ``argument``."""
 
-    ``confirm`` names the pySHACL rule a row must still fail in Python before it is a result
-    (``datatype``, ``pattern``, ``minInclusive``), with its argument; None when a row is a result."""
+    component: str
+    flag: str = ""
+    confirm: str | None = None
+    argument: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoreCheck:
+    """Some constraints of one shape as one SELECT of ``?this`` rows (with ``?value``, or the
+    count ``?n``): a shape's value constraints share one query, its counts another, so the focus
+    nodes and their values are found once."""
 
     shape: str
-    component: str
     severity: str
     message: str
     path: str | None
     query: str
     has_value: bool
-    confirm: str | None = None
-    argument: object = None
+    constraints: tuple[Constraint, ...]
 
 
 def _nt(term) -> str:
@@ -163,35 +173,36 @@ def compile_shapes(graph, subclasses: bool = False) -> list[CoreCheck]:
                   else "BIND (?this AS ?value)")
 
         common = {"shape": str(shape), "severity": severity, "message": messages[0], "path": path}
+        conditions: list[tuple[str, Constraint]] = []  # (SPARQL condition, constraint) on each value
 
-        def check(component: str, query: str, has_value: bool = True, confirm: str | None = None,
-                  argument: object = None, common: dict = common) -> None:
-            checks.append(CoreCheck(component=SH_NS + component + "ConstraintComponent", query=query,
-                                    has_value=has_value, confirm=confirm, argument=argument, **common))
+        def check(query: str, has_value: bool, *constraints: Constraint, common: dict = common) -> None:
+            checks.append(CoreCheck(query=query, has_value=has_value, constraints=constraints, **common))
 
-        def each_value(condition: str, focus: str = focus, values: str = values) -> str:
-            return f"SELECT ?this ?value WHERE {{\n{focus}\n{values}\nFILTER ({condition})\n}}"
+        def component(name: str) -> str:
+            return SH_NS + name + "ConstraintComponent"
 
-        for n in graph.objects(shape, shn.minCount):
-            n = int(n)
-            if path_node is None:
-                raise Unsupported(f"shape {shape}: sh:minCount on a node shape")
-            check("MinCount", f"SELECT ?this WHERE {{\n{focus}\nOPTIONAL {{ {values} }}\n}} "
-                              f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})", has_value=False)
-        for n in graph.objects(shape, shn.maxCount):
-            n = int(n)
-            if path_node is None:
-                raise Unsupported(f"shape {shape}: sh:maxCount on a node shape")
-            check("MaxCount", f"SELECT ?this WHERE {{\n{focus}\n{values}\n}} "
-                              f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {n})", has_value=False)
+        def on_each_value(name: str, condition: str, confirm: str | None = None, argument: object = None,
+                          conditions: list = conditions) -> None:
+            flag = f"tkgFails{len(conditions)}"
+            conditions.append((condition, Constraint(component(name), flag, confirm, argument)))
+
+        low = [int(n) for n in graph.objects(shape, shn.minCount)]
+        high = [int(n) for n in graph.objects(shape, shn.maxCount)]
+        if (low or high) and path_node is None:
+            raise Unsupported(f"shape {shape}: sh:minCount or sh:maxCount on a node shape")
+        if low or high:
+            tests = [f"COUNT(DISTINCT ?value) < {n}" for n in low] + [f"COUNT(DISTINCT ?value) > {n}" for n in high]
+            check(f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{\n{focus}\nOPTIONAL {{ {values} }}\n}} "
+                  f"GROUP BY ?this HAVING ({' || '.join(tests)})", False,
+                  *[Constraint(component("MinCount"), "min", argument=n) for n in low],
+                  *[Constraint(component("MaxCount"), "max", argument=n) for n in high])
         for kind in graph.objects(shape, shn.nodeKind):
             test = _NODE_KINDS.get(str(kind).removeprefix(SH_NS))
             if test is None:
                 raise Unsupported(f"shape {shape}: sh:nodeKind {kind}")
-            check("NodeKind", each_value(f"!{test}"))
+            on_each_value("NodeKind", f"!{test}")
         for c in graph.objects(shape, shn["class"]):
-            check("Class", f"SELECT ?this ?value WHERE {{\n{focus}\n{values}\n"
-                           f"FILTER NOT EXISTS {{ ?value {type_path} {_nt(c)} }}\n}}")
+            on_each_value("Class", f"NOT EXISTS {{ ?value {type_path} {_nt(c)} }}")
         for d in graph.objects(shape, shn.datatype):
             d = str(d)
             if d in (str(rdflib.RDFS.Literal), str(rdflib.RDFS.Datatype)):
@@ -200,28 +211,25 @@ def compile_shapes(graph, subclasses: bool = False) -> list[CoreCheck]:
             # whose text is not a plain value is for rdflib to read
             plain = _PLAIN_FORMS.get(d, "^$")
             odd = f" || !REGEX(STR(?value), \"{plain}\")" if plain is not None else ""
-            check("Datatype", each_value(f"!isLiteral(?value) || datatype(?value) != <{d}>{odd}"),
-                  confirm="datatype", argument=d)
+            on_each_value("Datatype", f"!isLiteral(?value) || datatype(?value) != <{d}>{odd}", "datatype", d)
         for lit in graph.objects(shape, shn.pattern):
             flags_lit = graph.value(shape, shn.flags)
             flags = str(flags_lit) if flags_lit is not None else ""
-            if set(flags) - set("imsx") or "x" in flags:
+            if set(flags) - set("ims"):
                 raise Unsupported(f"shape {shape}: sh:flags {flags!r}")
             # XPath and Python read these patterns alike, but for Python's $ before a final
             # newline: SPARQL proposes what it does not match, Python decides
             sparql_pattern = str(lit).replace("\\", "\\\\").replace('"', '\\"')
-            check("Pattern", each_value(f"isBlank(?value) || !REGEX(STR(?value), \"{sparql_pattern}\", \"{flags}\")"),
-                  confirm="pattern", argument=(str(lit), flags))
+            on_each_value("Pattern", f"isBlank(?value) || !REGEX(STR(?value), \"{sparql_pattern}\", \"{flags}\")",
+                          "pattern", (str(lit), flags))
         for m in graph.objects(shape, shn.minInclusive):
-            if not isinstance(m, rdflib.Literal) or m.datatype is None or str(m.datatype) not in _PLAIN_FORMS \
-                    or _PLAIN_FORMS[str(m.datatype)] is None or str(m.datatype) == XSD + "boolean":
+            if not isinstance(m, rdflib.Literal) or str(m.datatype) not in (XSD + "integer", XSD + "nonNegativeInteger"):
                 raise Unsupported(f"shape {shape}: sh:minInclusive {m!r}")
             plain = "^-?[0-9]+$"  # what both read as the same whole number
-            check("MinInclusive", each_value(f"!COALESCE(?value >= {_nt(m)}, false) || !isLiteral(?value) "
-                                             f"|| !REGEX(STR(?value), \"{plain}\")"),
-                  confirm="minInclusive", argument=m)
+            on_each_value("MinInclusive", f"!COALESCE(?value >= {_nt(m)}, false) || !isLiteral(?value) "
+                                          f"|| !REGEX(STR(?value), \"{plain}\")", "minInclusive", m)
         for n in graph.objects(shape, shn.minLength):
-            check("MinLength", each_value(f"isBlank(?value) || STRLEN(STR(?value)) < {int(n)}"))
+            on_each_value("MinLength", f"isBlank(?value) || STRLEN(STR(?value)) < {int(n)}")
         for head in graph.objects(shape, shn.languageIn):
             langs = [str(x).lower() for x in _list(graph, head)]
             if "*" in langs:
@@ -230,22 +238,28 @@ def compile_shapes(graph, subclasses: bool = False) -> list[CoreCheck]:
                 listed = ", ".join('"' + x.replace('"', "") + '"' for x in langs)
                 ok = (f"lang(?value) != \"\" && (LCASE(lang(?value)) IN ({listed}) || "
                       f"LCASE(STRBEFORE(CONCAT(lang(?value), \"-\"), \"-\")) IN ({listed}))")
-            check("LanguageIn", each_value(f"!(isLiteral(?value) && {ok})"))
+            on_each_value("LanguageIn", f"!(isLiteral(?value) && {ok})")
         for head in graph.objects(shape, shn["in"]):
             members = _list(graph, head)
             same = " || ".join(f"sameTerm(?value, {_nt(t)})" for t in members) or "false"
-            check("In", each_value(f"!({same})"))
+            on_each_value("In", f"!({same})")
+        if conditions:
+            binds = "\n".join(f"BIND ({cond} AS ?{con.flag})" for cond, con in conditions)
+            fails = " || ".join(f"COALESCE(?{con.flag}, false)" for _, con in conditions)
+            flags = " ".join(f"?{con.flag}" for _, con in conditions)
+            check(f"SELECT ?this ?value {flags} WHERE {{\n{focus}\n{values}\n{binds}\nFILTER ({fails})\n}}",
+                  True, *[con for _, con in conditions])
         for v in graph.objects(shape, shn.hasValue):
             has = (_path_pattern(graph, path_node, "?this", _nt(v)) if path_node is not None
                    else f"FILTER (sameTerm(?this, {_nt(v)}))")
-            check("HasValue", f"SELECT DISTINCT ?this WHERE {{\n{focus}\nFILTER NOT EXISTS {{ {has} }}\n}}",
-                  has_value=False)
+            check(f"SELECT DISTINCT ?this WHERE {{\n{focus}\nFILTER NOT EXISTS {{ {has} }}\n}}", False,
+                  Constraint(component("HasValue")))
         for other in graph.objects(shape, shn.equals):
             if not isinstance(other, rdflib.URIRef):
                 raise Unsupported(f"shape {shape}: sh:equals {other}")
             theirs = f"?this {_nt(other)} ?value ."
-            check("Equals", f"SELECT ?this ?value WHERE {{\n{focus}\n{{ {values} FILTER NOT EXISTS {{ {theirs} }} }}\n"
-                            f"UNION {{ {theirs} FILTER NOT EXISTS {{ {values} }} }}\n}}")
+            check(f"SELECT ?this ?value WHERE {{\n{focus}\n{{ {values} FILTER NOT EXISTS {{ {theirs} }} }}\n"
+                  f"UNION {{ {theirs} FILTER NOT EXISTS {{ {values} }} }}\n}}", True, Constraint(component("Equals")))
     return checks
 
 
@@ -283,7 +297,7 @@ def _rdflib_term(term):
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
-def _fails(check: CoreCheck, value) -> bool:
+def _fails(check: Constraint, value) -> bool:
     """Whether a value SPARQL proposed fails the constraint as pySHACL judges it."""
     import rdflib
     from pyoxigraph import BlankNode, Literal
@@ -337,12 +351,22 @@ def run_checks(store, checks: list[CoreCheck]) -> list[ValidationResult]:
     out: list[ValidationResult] = []
     for c in checks:
         for solution in store.query(c.query, use_default_graph_as_union=True):
-            focus = solution["this"]
+            focus = _text(solution["this"])
             value = solution["value"] if c.has_value else None
-            if c.confirm is not None and not _fails(c, value):
-                continue
-            out.append(ValidationResult(
-                severity=c.severity, shape=c.shape, focus=_text(focus), path=c.path,
-                value=_text(value) if value is not None else None, message=c.message, component=c.component,
-            ))
+            count = int(solution["n"].value) if not c.has_value and c.constraints[0].flag else None
+            for con in c.constraints:
+                if con.flag == "min" or con.flag == "max":
+                    if not (count < con.argument if con.flag == "min" else count > con.argument):
+                        continue
+                elif con.flag:
+                    fails = solution[con.flag]
+                    if fails is None or fails.value != "true":
+                        continue
+                if con.confirm is not None and not _fails(con, value):
+                    continue
+                out.append(ValidationResult(
+                    severity=c.severity, shape=c.shape, focus=focus, path=c.path,
+                    value=_text(value) if value is not None else None, message=c.message,
+                    component=con.component,
+                ))
     return out
