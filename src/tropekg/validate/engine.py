@@ -124,10 +124,10 @@ def _add_ntriples(graph, ntriples: bytes, fmt: RdfFormat = RdfFormat.N_TRIPLES):
     return graph
 
 
-def _validate_batch(data: bytes, nquads: bool = False) -> tuple[list[ValidationResult], int]:
+def _validate_batch(data: bytes, nquads: bool = False) -> tuple[list[ValidationResult], int, tuple[int, float]]:
     """Node-local shapes over one batch of page graphs (N-Triples, or N-Quads read from a build),
-    in a worker; the results and the worker's peak memory so far (bytes). The batch's graphs
-    are read as one graph, as the node-local shapes allow."""
+    in a worker; the results, the worker's peak memory so far (bytes) and its process id and CPU
+    time so far (seconds). The batch's graphs are read as one graph, as the node-local shapes allow."""
     import resource
 
     import rdflib
@@ -143,7 +143,8 @@ def _validate_batch(data: bytes, nquads: bool = False) -> tuple[list[ValidationR
             store.bulk_load(data, format=fmt)
         subclasses = bool(store.query(f"ASK {{ ?a <{RDFS_SUBCLASS_OF}> ?b }}", use_default_graph_as_union=True))
         results = run_checks(store, _worker_checks[subclasses])
-    return results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return results, usage.ru_maxrss * 1024, (os.getpid(), usage.ru_utime + usage.ru_stime)
 
 
 # -- reading the graph ---------------------------------------------------------------------------
@@ -217,7 +218,7 @@ def _build_batches(files: list[Path], size: int) -> Iterator[bytes]:
 
 
 def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter, batch_triples: int,
-                   engine: str = "sparql") -> Iterator[tuple[list[ValidationResult], int]]:
+                   engine: str = "sparql") -> Iterator[tuple[list[ValidationResult], int, tuple[int, float]]]:
     turtle = shapes.local_turtle()
     build_files = _BUILD_FILES.get(graph)
     if build_files is not None and engine == "sparql":
@@ -345,6 +346,7 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
     counts: Counter = Counter()
     results: list[ValidationResult] = []
     worker_maxrss = 0
+    worker_cpu: dict[int, float] = {}
     seconds: dict[str, float] = {}
     failed: list[BaseException] = []
     t0 = time.perf_counter()
@@ -352,9 +354,11 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
     def node_local_part() -> None:
         nonlocal worker_maxrss
         try:
-            for batch, maxrss in _local_results(graph, shapes, jobs, counts, batch_triples, node_local):
+            for batch, maxrss, (pid, cpu) in _local_results(graph, shapes, jobs, counts, batch_triples,
+                                                             node_local):
                 results.extend(batch)
                 worker_maxrss = max(worker_maxrss, maxrss)
+                worker_cpu[pid] = cpu
                 if progress is not None:
                     progress(counts["graphs"])
         except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
@@ -383,6 +387,8 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
     results.extend(cross)
     seconds = {"both_parts": time.perf_counter() - t0, "node_local": seconds.pop("node_local"),
                "cross_page": seconds.pop("cross_page"), **seconds}
+    if os.getpid() not in worker_cpu:  # CPU time of the pool's workers, the node-local part's
+        seconds["node_local_workers_cpu"] = sum(worker_cpu.values())
     return ValidationReport(
         results=_unique(results), shapes=shapes.info, graphs=counts["graphs"], triples=counts["triples"],
         mode="two-part", seconds=seconds, base=base, worker_maxrss=worker_maxrss,
