@@ -278,19 +278,24 @@ def _substitute(template: str, row: dict, base: str) -> str:
     return _PLACEHOLDER.sub(repl, template)
 
 
-def _cross_page_results(graph, shapes: Shapes, base: str,
-                        seconds: dict[str, float] | None = None) -> list[ValidationResult]:
+def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, float] | None = None,
+                        threads: int = 1) -> list[ValidationResult]:
+    """The SPARQL constraints over the whole store, ``threads`` of them at once (pyoxigraph
+    answers a query without holding the GIL), their results in the shapes' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tropekg.store.embedded import StoreError
     from tropekg.store.endpoint import EndpointError
 
-    out = []
     subclasses = bool(graph.run(f"ASK {{ ?a <{RDFS_SUBCLASS_OF}> ?b }}").value)
-    for c in shapes.sparql:
+
+    def one(c) -> list[ValidationResult]:
         started = time.perf_counter()
         try:
             rows = graph.run(c.query(subclasses))
         except (StoreError, EndpointError) as e:
             raise ValidationError(f"shape {c.shape}: its SPARQL constraint failed: {e}") from None
+        out = []
         for values in rows.rows:
             row = dict(zip(rows.columns, values))
             focus = row.get("this")
@@ -307,7 +312,12 @@ def _cross_page_results(graph, shapes: Shapes, base: str,
         if seconds is not None:
             key = "sparql " + c.shape.removeprefix(TKS_NS)
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
-    return out
+        return out
+
+    if threads <= 1:
+        return [r for c in shapes.sparql for r in one(c)]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cross-page") as pool:
+        return [r for found in pool.map(one, shapes.sparql) for r in found]
 
 
 def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
@@ -372,7 +382,7 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
         thread = threading.Thread(target=node_local_part, name="node-local shapes", daemon=True)
         thread.start()
         t1 = time.perf_counter()
-        cross = _cross_page_results(graph, shapes, base, seconds)
+        cross = _cross_page_results(graph, shapes, base, seconds, threads=max(1, min(jobs, 2)))
         seconds["cross_page"] = time.perf_counter() - t1
         thread.join()
     else:
