@@ -68,6 +68,8 @@ def _changing(graph: NamedNode, change: str) -> str:
 class GraphStore:
     """An on-disk Oxigraph store holding tropekg datasets."""
 
+    parallel_queries = True  # pyoxigraph answers queries from several threads, without the GIL
+
     def __init__(self, path: Path, read_only: bool = False, base: str | None = None):
         self.path = Path(path)
         self._base = base
@@ -252,6 +254,15 @@ class GraphStore:
             yield default
         for name in list(self.store.named_graphs()):
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
+
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields: the named graphs, and the triples loaded
+        with no graph when the store keeps no merged graph and holds some (with a merged graph,
+        finding those costs a pass over the store, and they are not counted)."""
+        named = sum(1 for _ in self.store.named_graphs())
+        if self.union_only:
+            named += next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None
+        return named
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
