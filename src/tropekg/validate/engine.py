@@ -1,5 +1,6 @@
 """Running the validation: a backend (or build folder) and the shapes in, a report out, in two parts
-(node-local shapes with pySHACL in parallel, SPARQL constraints once over the store)."""
+at once (node-local shapes as SPARQL, or with pySHACL, in parallel workers; SPARQL constraints once
+over the store)."""
 
 from __future__ import annotations
 
