@@ -5,7 +5,8 @@ build out.
     OUT/.current -> .versions/<n>          the build readers see: one symbolic link
     OUT/dataset.nq -> .current/dataset.nq  the names people and tools open
     OUT/.lock                              held by the build writing here
-    OUT/.cache/                            the page cache (:mod:`.cache`)
+    OUT/.cache/                            the page cache (:mod:`.cache`), also the page parts
+                                           each version's manifest.json names
 
 A build writes a new version beside the current one and publishes it by renaming a new ``.current``
 link over the old one, a single atomic rename: whenever the build is killed, opening
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from tropekg.atomic import fsync_dir
 from tropekg.build.discover import BuildError
+from tropekg.build.manifest import MANIFEST_FILE, WANTED_FILE
 from tropekg.build.outputs import OUTPUT_FILES, REPORT_FILE
 
 LOCK_FILE = ".lock"
@@ -41,7 +43,9 @@ CURRENT_LINK = ".current"
 # completes or drops what such a build left, and readers refuse a folder it left half switched.
 LEGACY_JOURNAL = ".commit"
 LEGACY_STAGING = re.compile(r"\.staging-[A-Za-z0-9_]+")
-OUTPUT_NAMES = (*OUTPUT_FILES.values(), REPORT_FILE)
+# the page parts' manifest and the graphs no page holds are outputs too: the cache entries they
+# name are shared by the versions (see .manifest)
+OUTPUT_NAMES = (*OUTPUT_FILES.values(), MANIFEST_FILE, WANTED_FILE, REPORT_FILE)
 
 _VERSION = re.compile(r"[0-9]{1,9}")
 _TEMPORARY_LINK = re.compile(r"\.tropekg-link-[0-9a-f]{16}")

@@ -28,15 +28,20 @@ from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
-    FORMATS_BY_SUFFIX,
+    CountingReader,
     LoadReport,
     StoreError,
     base_told_by,
     build_base,
+    built_quads,
     dataset_files,
     described_pages_not_wanted,
+    format_of,
+    input_size,
+    open_input,
     quads_by_graph,
 )
+from tropekg.store.streaming import bulk_load_through_pipe, fill_merged_graph
 
 
 def _insert_data(graph, quads: list[Quad]) -> str:
@@ -102,11 +107,12 @@ class GraphStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None, merged: bool = True) -> LoadReport:
-        """Load build folders or RDF files. ``merged=False`` (an empty store that only validation
-        reads, then throws away) skips making the merged graph, which costs more than the load:
-        queries read the union of the named graphs instead, a bag, where validation's results are
-        the same (it counts no statements, and keeps each result once)."""
+             progress: Callable[[int, int], None] | None = None, merged: bool = True) -> LoadReport:
+        """Load build folders or RDF files; ``progress(done, total)`` in bytes read.
+        ``merged=False`` (an empty store that only validation reads, then throws away) skips
+        making the merged graph, which costs more than the load: queries read the union of the
+        named graphs instead, a bag, where validation's results are the same (it counts no
+        statements, and keeps each result once)."""
         paths = [Path(p) for p in paths]
         files = dataset_files(paths)
         empty = self._is_empty()
@@ -119,11 +125,16 @@ class GraphStore:
         report = LoadReport(sources=[str(f) for f in files])
         if empty:
             report.bulk = True
+            total = sum(input_size(f) for f in files)
+            done = 0
             for f in files:
-                try:
-                    self.store.bulk_load(path=str(f), format=FORMATS_BY_SUFFIX[f.suffix])
-                except SyntaxError as e:
-                    raise StoreError(f"{f}: not valid RDF: {e}") from None
+                with open_input(f) as opened:
+                    reader = CountingReader(opened, total, progress, done)
+                    try:
+                        bulk_load_through_pipe(self.store, reader, format_of(f))
+                    except SyntaxError as e:
+                        raise StoreError(f"{f}: not valid RDF: {e}") from None
+                    done = reader.done
             if merged:
                 self._make_merged()
             else:
@@ -132,13 +143,15 @@ class GraphStore:
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs()
                                          if isinstance(g, NamedNode) and iris.is_page_graph(g.value))
-            report.quads = len(self)
+            # a build says how many quads it holds; counting a store's quads reads all of them
+            built = built_quads(paths)
+            report.quads = built if built is not None else len(self)
         else:
             iris = IriScheme(self.base)
             wanted = iris.wanted_graph
             loaded: set[str] = set()
             incoming_wanted: list[Quad] = []
-            for graph, quads in quads_by_graph(files):
+            for graph, quads in quads_by_graph(files, progress):
                 if graph == wanted:
                     incoming_wanted.extend(quads)
                     continue
@@ -156,8 +169,6 @@ class GraphStore:
                     loaded.add(graph.value)
                 report.graphs_replaced += not isinstance(graph, NamedNode) or iris.is_page_graph(graph.value)
                 report.quads += len(quads)
-                if progress is not None:
-                    progress(report.graphs_replaced)
             if prune:
                 # the graphs under graph/_/ (wanted pages, the dataset's description, linksets)
                 # are not pages: a build does not hold them all, so pruning leaves them alone
@@ -195,9 +206,7 @@ class GraphStore:
 
     def _make_merged(self) -> None:
         """Fill the merged graph from every named graph (the store adds each triple once)."""
-        self.store.bulk_extend(Quad(q.subject, q.predicate, q.object)
-                               for q in self.store.quads_for_pattern(None, None, None)
-                               if not isinstance(q.graph_name, DefaultGraph))
+        fill_merged_graph(self.store)
 
     def merged_ready(self) -> bool:
         """Whether queries can read the merged graph: it is there, or it could be made now."""
@@ -256,9 +265,9 @@ class GraphStore:
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
 
     def graph_count(self) -> int:
-        """How many graphs :meth:`graph_texts` yields: the named graphs, and the triples loaded
-        with no graph when the store keeps no merged graph and holds some (with a merged graph,
-        finding those costs a pass over the store, and they are not counted)."""
+        """How many graphs :meth:`graph_texts` yields (for progress): the named graphs, and the
+        triples loaded with no graph when the store keeps no merged graph and holds some (with a
+        merged graph, finding those costs a pass over the store, and they are not counted)."""
         named = sum(1 for _ in self.store.named_graphs())
         if self.union_only:
             named += next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None

@@ -28,6 +28,7 @@ from pyoxigraph import (
 )
 
 from tropekg.build import OUTPUT_FILES
+from tropekg.build.manifest import MANIFEST_FILE
 from tropekg.rdf.namespaces import (
     SH_NS,
     TKS_NS,
@@ -193,30 +194,55 @@ def _graph_of(line: bytes) -> bytes | None:
     return b"" if _SUBJECT_PREDICATE.match(before) else last
 
 
-def _build_batches(files: list[Path], size: int) -> Iterator[bytes]:
-    """A build's dataset.nq in batches of whole graphs, read straight from the file: the build
-    writes each page graph's quads together, so a batch ends where a graph does."""
+def _lines(f) -> Iterator[bytes]:
+    """The lines of a binary file object that may only read (a build's parts, through its
+    manifest)."""
+    rest = b""
+    while chunk := f.read(1 << 20):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest
+
+
+def _build_batches(files: list[Path], size: int, counts: Counter) -> Iterator[bytes]:
+    """A build's dataset.nq (or its parts, read through its manifest) in batches of whole graphs,
+    read straight from the files: the build writes each page graph's quads together, so a batch
+    ends where a graph does."""
+    from tropekg.store.datasets import StoreError, open_input
+
     batch: list[bytes] = []
     for path in files:
-        with open(path, "rb") as f:
-            for line in f:
+        try:
+            opened = open_input(path)
+        except (OSError, StoreError) as e:
+            raise ValidationError(f"{path}: cannot read it: {e}") from None
+        with opened as f:
+            lines = _lines(f)
+            for line in lines:
                 batch.append(line)
                 if len(batch) >= size:
                     graph = _graph_of(line)
-                    for more in f:
+                    for more in lines:
                         g = _graph_of(more)
                         if g is not None and g != graph and graph is not None:
-                            yield b"".join(batch)
-                            batch = []
-                            graph = None
-                            batch.append(more)
+                            yield _counted(batch, counts)
+                            batch = [more]
                             break
                         graph = g if graph is None else graph
                         batch.append(more)
         # a batch does not run on into another file: each file's graphs are its own
         if batch:
-            yield b"".join(batch)
+            yield _counted(batch, counts)
             batch = []
+
+
+def _counted(lines: list[bytes], counts: Counter) -> bytes:
+    counts["bytes"] += sum(map(len, lines))
+    counts["triples"] += sum(1 for line in lines if line.strip()[:1] not in (b"", b"#"))
+    return b"".join(lines)
 
 
 def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter, batch_triples: int,
@@ -226,15 +252,12 @@ def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter, batch_trip
     if build_files is not None and engine == "sparql":
         # straight from the build's files: dumping each graph from an on-disk store again costs
         # as much as validating it
-        nquads = True
-        batches = _build_batches(build_files, batch_triples)
-        counts["graphs"] += graph.graph_count()
+        from tropekg.store.datasets import input_size
 
-        def counted(bs: Iterator[bytes]) -> Iterator[bytes]:
-            for b in bs:
-                counts["triples"] += b.count(b"\n") - b.count(b"\n\n") - b.count(b"\n#") - b.startswith(b"#")
-                yield b
-        batches = counted(batches)
+        nquads = True
+        counts["graphs"] += graph.graph_count()
+        counts["bytes_total"] += sum(input_size(f) for f in build_files)
+        batches = _build_batches(build_files, batch_triples, counts)
     else:
         nquads = False
         batches = _batches(graph.graph_texts(), batch_triples, counts)
@@ -279,9 +302,10 @@ def _substitute(template: str, row: dict, base: str) -> str:
 
 
 def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, float] | None = None,
-                        threads: int = 1) -> list[ValidationResult]:
+                        threads: int = 1, done: Callable[[int], None] | None = None) -> list[ValidationResult]:
     """The SPARQL constraints over the whole store, ``threads`` of them at once (pyoxigraph
-    answers a query without holding the GIL), their results in the shapes' order."""
+    answers a query without holding the GIL), their results in the shapes' order;
+    ``done(n)`` after the first n."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tropekg.store.embedded import StoreError
@@ -314,10 +338,21 @@ def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, flo
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
         return out
 
+    found: list[ValidationResult] = []
     if threads <= 1:
-        return [r for c in shapes.sparql for r in one(c)]
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cross-page") as pool:
-        return [r for found in pool.map(one, shapes.sparql) for r in found]
+        answers = map(one, shapes.sparql)
+    else:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cross-page")
+        answers = pool.map(one, shapes.sparql)
+    try:
+        for i, rows in enumerate(answers, start=1):
+            found.extend(rows)
+            if done is not None:
+                done(i)
+    finally:
+        if threads > 1:
+            pool.shutdown()
+    return found
 
 
 def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
@@ -341,14 +376,16 @@ def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
 
 def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = None,
                    batch_triples: int = BATCH_TRIPLES,
-                   progress: Callable[[int], None] | None = None,
+                   progress: Callable[[int, int], None] | None = None,
                    node_local: str = "sparql") -> ValidationReport:
     """Validate a :class:`~tropekg.store.embedded.GraphStore` or an :class:`~tropekg.store.endpoint.Endpoint` in
     two parts: node-local shapes per batch of page graphs, cross-page SPARQL over the whole.
+    ``progress(done, total)`` counts the graphs validated and the cross-page constraints run.
     ``node_local``: ``sparql`` runs the node-local shapes as SPARQL on each batch
     (:mod:`.core_sparql`; pySHACL where a shape uses what that does not know), ``pyshacl`` with
     pySHACL (the reference the tests compare with)."""
     shapes = shapes or load_shapes()
+    total = graph.graph_count() + len(shapes.sparql) if progress is not None else 0
     jobs = jobs or os.cpu_count() or 1
     base = graph.base
     counts: Counter = Counter()
@@ -358,6 +395,18 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
     seconds: dict[str, float] = {}
     failed: list[BaseException] = []
     t0 = time.perf_counter()
+    told = {"local": 0, "cross": 0}
+    telling = threading.Lock()
+
+    def tell(**part: int) -> None:  # the two parts report from two threads
+        with telling:
+            told.update(part)
+            done = told["local"] + told["cross"]
+            progress(done, max(total, done, counts["graphs"] + len(shapes.sparql)))
+
+    def constraint_done(n: int) -> None:
+        if progress is not None:
+            tell(cross=n)
 
     def node_local_part() -> None:
         nonlocal worker_maxrss
@@ -368,7 +417,10 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
                 worker_maxrss = max(worker_maxrss, maxrss)
                 worker_cpu[pid] = cpu
                 if progress is not None:
-                    progress(counts["graphs"])
+                    # read straight from a build: the graphs are counted ahead, the bytes as read
+                    local_done = (int(counts["graphs"] * counts["bytes"] / counts["bytes_total"])
+                                  if counts["bytes_total"] else counts["graphs"])
+                    tell(local=local_done)
         except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
             failed.append(e)
         seconds["node_local"] = time.perf_counter() - t0
@@ -380,7 +432,8 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
         thread = threading.Thread(target=node_local_part, name="node-local shapes", daemon=True)
         thread.start()
         t1 = time.perf_counter()
-        cross = _cross_page_results(graph, shapes, base, seconds, threads=max(1, min(jobs, 2)))
+        cross = _cross_page_results(graph, shapes, base, seconds, threads=max(1, min(jobs, 2)),
+                                    done=constraint_done)
         seconds["cross_page"] = time.perf_counter() - t1
         thread.join()
     else:
@@ -388,7 +441,7 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
         t1 = time.perf_counter()
         cross = []
         if not failed:
-            cross = _cross_page_results(graph, shapes, base, seconds)
+            cross = _cross_page_results(graph, shapes, base, seconds, done=constraint_done)
         seconds["cross_page"] = time.perf_counter() - t1
     if failed:
         raise failed[0]
@@ -449,8 +502,9 @@ class _OpenedDataset:
     graph (validation reads the union of the graphs, with the same results, and making it costs
     more than the load). The node-local part reads a build folder's dataset.nq itself."""
 
-    def __init__(self, paths: Iterable[Path], base: str | None = None):
-        from tropekg.store.datasets import StoreError, dataset_files
+    def __init__(self, paths: Iterable[Path], base: str | None = None,
+                 progress: Callable[[int, int], None] | None = None):
+        from tropekg.store.datasets import StoreError, dataset_files, input_size
         from tropekg.store.embedded import GraphStore
 
         self.tmp: str | None = None
@@ -459,13 +513,13 @@ class _OpenedDataset:
             files = dataset_files(paths)
             if not files:
                 raise ValidationError("no input: give a build folder or RDF files")
-            size = sum(f.stat().st_size for f in files)
+            size = sum(input_size(f) for f in files)
             if size > IN_MEMORY_LIMIT:
                 self.tmp = tempfile.mkdtemp(prefix="tropekg-validate-")
                 self.graph = GraphStore(Path(self.tmp) / "store", base=base)
             else:
                 self.graph = GraphStore.in_memory(base=base)
-            self.graph.load(paths, merged=False)
+            self.graph.load(paths, progress=progress, merged=False)
             if all(p.is_dir() for p in paths):
                 _BUILD_FILES[self.graph] = files
         except StoreError as e:
@@ -487,9 +541,11 @@ class _OpenedDataset:
         self.close()
 
 
-def open_dataset(paths: Iterable[Path], base: str | None = None) -> _OpenedDataset:
-    """A build folder or RDF files, loaded into a store (use as a context manager)."""
-    return _OpenedDataset(paths, base)
+def open_dataset(paths: Iterable[Path], base: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> _OpenedDataset:
+    """A build folder or RDF files, loaded into a store (use as a context manager);
+    ``progress(done, total)`` in bytes loaded."""
+    return _OpenedDataset(paths, base, progress)
 
 
 def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None = None,
@@ -497,7 +553,7 @@ def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None =
     """Validate a build folder (its dataset.nq). Violations and warnings come with their sources;
     ``report.conforms`` is False when there is any violation."""
     out_dir = Path(out_dir)
-    if not (out_dir / OUTPUT_FILES["nquads"]).is_file():
+    if not (out_dir / OUTPUT_FILES["nquads"]).is_file() and not (out_dir / MANIFEST_FILE).is_file():
         raise ValidationError(f"{out_dir}: not a build folder (no {OUTPUT_FILES['nquads']}; "
                               "build with the nquads format)")
     with open_dataset([out_dir], base) as graph:
