@@ -164,11 +164,17 @@ def test_graph_of_an_nquads_line():
     assert _graph_of(b"# a comment\n") is None
 
 
-def test_a_build_read_from_its_file_gives_what_its_graphs_give(tmp_path, shapes, corpus):
-    """The node-local part reads a build folder's dataset.nq itself, in batches that end where a
-    graph does; the results, graphs and statements are those of the graphs read from the store."""
+@pytest.mark.parametrize("merged", [True, False], ids=["dataset.nq", "parts-through-manifest"])
+def test_a_build_read_from_its_file_gives_what_its_graphs_give(tmp_path, shapes, corpus, merged):
+    """The node-local part reads a build folder's dataset.nq (or its page parts, through its
+    manifest) itself, in batches that end where a graph does; the results, graphs and statements
+    are those of the graphs read from the store."""
     out = tmp_path / "out"
-    build([ROOT / "examples" / "pages", corpus], out, formats=("nquads",), jobs=1)
+    if merged:
+        build([ROOT / "examples" / "pages", corpus], out, formats=("nquads",), jobs=1)
+    else:
+        build([ROOT / "examples" / "pages", corpus], out, jobs=1, merged=False)
+        assert not (out / "dataset.nq").exists()
     with open_dataset([out]) as graph:
         from_file = validate_graph(graph, shapes=shapes, jobs=2, batch_triples=50)
     store = GraphStore.in_memory()
