@@ -127,18 +127,19 @@ class GraphStore:
             report.bulk = True
             total = sum(input_size(f) for f in files)
             done = 0
+            complete = True  # every triple loaded went into the merged graph as it loaded
             for f in files:
                 with open_input(f) as opened:
                     reader = CountingReader(opened, total, progress, done)
                     try:
-                        bulk_load_through_pipe(self.store, reader, format_of(f))
+                        complete &= bulk_load_through_pipe(self.store, reader, format_of(f), merged=merged)
                     except SyntaxError as e:
                         raise StoreError(f"{f}: not valid RDF: {e}") from None
                     done = reader.done
-            if merged:
-                self._make_merged()
-            else:
+            if not merged:
                 self.union_only = True
+            elif not complete:  # other formats, other spellings of N-Quads: filled from the store
+                self._make_merged()
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs()
