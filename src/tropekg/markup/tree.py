@@ -125,8 +125,8 @@ class _Builder:
         self.warnings.append(Warning_(line, message))
 
     # -- lines -----------------------------------------------------------------------------
-    def start_line(self, kind: str, line: int, depth: int = 0, value: str | None = None) -> None:
-        node = Node(kind, line, depth=depth, value=value)
+    def start_line(self, kind: str, line: int, depth: int = 0) -> None:
+        node = Node(kind, line, [], None, None, depth)
         self.blocks[-1].children.append(node)
         self.inline = [node]
 
@@ -143,20 +143,17 @@ class _Builder:
         if self.inline:
             line_node = self.inline[0]
             if not line_node.children and line_node.kind == PARAGRAPH:
-                self.blocks[-1].children.remove(line_node)
-        self.inline = []
+                siblings = self.blocks[-1].children
+                if siblings and siblings[-1] is line_node:
+                    siblings.pop()
+                else:
+                    siblings.remove(line_node)
+            self.inline = []
 
     # -- inline ----------------------------------------------------------------------------
     def add(self, node: Node) -> None:
         self.ensure_line(node.line)
         self.inline[-1].children.append(node)
-
-    def link(self, tok: T.Token) -> None:
-        """A bare link, or its shown text inside a [[pothole ...]]: a link's text holds no other link."""
-        if any(node.kind in (POTHOLE, EXTERNAL) for node in self.inline):
-            self.add(Node(TEXT, tok.line, value=tok.label if tok.label is not None else tok.value))
-        else:
-            self.add(Node(LINK, tok.line, value=tok.label, title=tok.title))
 
     def push(self, node: Node) -> None:
         if len(self.inline) > MAX_NESTING:
@@ -242,9 +239,7 @@ class _Builder:
         if not implicit:
             self.warn(line, "stray [[/folder]] with no folder open")
 
-    def directive(self, tok: T.Token) -> None:
-        name = tok.value
-        line = tok.line
+    def directive(self, name: str, line: int) -> None:
         if name == "index":
             self.end_line(line)
             if len(self.blocks) > MAX_NESTING:
@@ -281,18 +276,17 @@ class _Builder:
         else:
             self.add(Node(DIRECTIVE, line, value=name))
 
-    def open(self, tok: T.Token) -> None:
-        name = tok.value
+    def open(self, name: str, line: int) -> None:
         if name == "spoiler":
-            self.push(Node(SPOILER, tok.line))
+            self.push(Node(SPOILER, line, []))
         elif name == "strike":
-            self.push(Node(STRIKE, tok.line))
+            self.push(Node(STRIKE, line, []))
         elif name == "folder":
-            self.push(Node(FOLDER_TITLE, tok.line))
+            self.push(Node(FOLDER_TITLE, line, []))
         elif name == "labelnote":
-            self.push(Node("labelnote-title", tok.line))
+            self.push(Node("labelnote-title", line, []))
         else:
-            self.push(Node(CONTAINER, tok.line, value=name))
+            self.push(Node(CONTAINER, line, [], name))
 
     def finish(self, last_line: int) -> Node:
         self.end_line(last_line)
@@ -321,48 +315,85 @@ def _describe(node: Node) -> str:
 
 def build_tree(tokens: Iterable[T.Token]) -> tuple[Node, list[Warning_]]:
     """The page tree and the warnings about broken markup met on the way."""
-    b = _Builder()
-    line = 1
+    return build_tree_from_batches(_batched(tokens))
+
+
+def _batched(tokens: Iterable[T.Token]) -> Iterator[list[T.TokenTuple]]:
+    batch: list[T.TokenTuple] = []
     for tok in tokens:
-        kind = tok.kind
-        line = tok.line
-        if kind == T.TEXT:
-            b.add(Node(TEXT, line, value=tok.value))
-        elif kind == T.LINK:
-            b.link(tok)
-        elif kind == T.EOL:
-            b.end_line(line)
-        elif kind in _FORMATTING:
-            b.toggle(_FORMATTING[kind], line)
-        elif kind == T.BOLD_ITALIC:
-            b.toggle_bold_italic(line)
-        elif kind == T.POTHOLE:
-            b.push(Node(POTHOLE, line, title=tok.title, value=tok.value))
-        elif kind == T.CLOSE:
-            b.close_bracket(line)
-        elif kind in _LINE_KINDS:
-            b.end_line(line)
-            b.start_line(_LINE_KINDS[kind], line, depth=tok.depth)
-        elif kind == T.RULE:
-            b.end_line(line)
-            b.start_line(RULE, line)
-        elif kind == T.OPEN:
-            b.open(tok)
-        elif kind == T.DIRECTIVE:
-            b.directive(tok)
-        elif kind == T.EXTERNAL:
-            b.push(Node(EXTERNAL, line, value=tok.value))
-        elif kind == T.ESCAPED:
-            b.add(Node(ESCAPED, line, value=tok.value))
-        elif kind == T.COMMENT:
-            if not b.inline:
-                b.start_line(COMMENT_LINE, line)
-            b.add(Node(COMMENT, line, value=tok.value))
-        elif kind == T.URL:
-            b.add(Node(URL, line, value=tok.value))
-        elif kind == T.HANDLE:
-            b.add(Node(HANDLE, line, value=tok.value))
-        else:  # pragma: no cover - every token kind is handled above
-            raise AssertionError(f"tree: unhandled token kind {kind!r}")
+        batch.append((tok.kind, tok.line, tok.value, tok.title, tok.label, tok.depth))
+        if len(batch) >= 4096:
+            yield batch
+            batch = []
+    yield batch
+
+
+def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node, list[Warning_]]:
+    """:func:`build_tree` from :func:`tropekg.markup.tokens.token_batches`' lists of token tuples,
+    the way :func:`tropekg.markup.parse.parse_text` reads a page: no token object is made. The
+    commonest tokens (text, links, line ends, bullets) are handled here rather than in a method."""
+    b = _Builder()
+    blocks = b.blocks
+    line = 1
+    for batch in batches:
+        for kind, line, value, title, label, depth in batch:
+            if kind == T.TEXT:
+                inline = b.inline
+                if not inline:
+                    b.start_line(PARAGRAPH, line)
+                    inline = b.inline
+                inline[-1].children.append(Node(TEXT, line, [], value))
+            elif kind == T.LINK:
+                inline = b.inline
+                if not inline:
+                    b.start_line(PARAGRAPH, line)
+                    inline = b.inline
+                for node in inline:
+                    if node.kind == POTHOLE or node.kind == EXTERNAL:
+                        # a link's shown text holds no other link
+                        node = Node(TEXT, line, [], label if label is not None else value)
+                        break
+                else:
+                    node = Node(LINK, line, [], label, title)
+                inline[-1].children.append(node)
+            elif kind == T.EOL:
+                b.end_line(line)
+            elif kind == T.BULLET:
+                b.end_line(line)
+                node = Node(BULLET, line, [], None, None, depth)
+                blocks[-1].children.append(node)
+                b.inline = [node]
+            elif kind == T.ITALIC or kind == T.BOLD or kind == T.MONO:
+                b.toggle(_FORMATTING[kind], line)
+            elif kind == T.CLOSE:
+                b.close_bracket(line)
+            elif kind == T.OPEN:
+                b.open(value, line)
+            elif kind == T.DIRECTIVE:
+                b.directive(value, line)
+            elif kind == T.POTHOLE:
+                b.push(Node(POTHOLE, line, [], value, title))
+            elif kind == T.BOLD_ITALIC:
+                b.toggle_bold_italic(line)
+            elif kind in _LINE_KINDS:
+                b.end_line(line)
+                b.start_line(_LINE_KINDS[kind], line, depth=depth)
+            elif kind == T.RULE:
+                b.end_line(line)
+                b.start_line(RULE, line)
+            elif kind == T.EXTERNAL:
+                b.push(Node(EXTERNAL, line, [], value))
+            elif kind == T.ESCAPED:
+                b.add(Node(ESCAPED, line, [], value))
+            elif kind == T.COMMENT:
+                if not b.inline:
+                    b.start_line(COMMENT_LINE, line)
+                b.add(Node(COMMENT, line, [], value))
+            elif kind == T.URL:
+                b.add(Node(URL, line, [], value))
+            elif kind == T.HANDLE:
+                b.add(Node(HANDLE, line, [], value))
+            else:  # pragma: no cover - every token kind is handled above
+                raise AssertionError(f"tree: unhandled token kind {kind!r}")
     root = b.finish(line)
     return root, b.warnings
