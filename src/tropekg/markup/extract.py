@@ -50,6 +50,21 @@ _PHRASES = tuple(
     _Phrase(row["relation"], re.compile(row["pattern"], re.IGNORECASE), row["where"] == "opening")
     for row in _RELATION_ROWS if row["where"] != "list"
 )
+
+
+def _any_phrase(phrases: tuple[_Phrase, ...]) -> re.Pattern[str] | None:
+    """Any of the phrases, in one pattern: where it first matches, none of them matches before.
+    None (each phrase searched on its own) when a phrase has a group (a backreference would count
+    groups across them all) or a flag of its own that cannot be joined."""
+    if not phrases or any(phrase.pattern.groups for phrase in phrases):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{phrase.pattern.pattern})" for phrase in phrases), re.IGNORECASE)
+    except re.error:
+        return None
+
+
+_ANY_PHRASE = _any_phrase(_PHRASES)
 # "Some subtropes denote ...:" followed by bullets: the phrase governs each bullet's leading link.
 _LIST_PHRASES = tuple(
     (row["relation"], re.compile(row["pattern"], re.IGNORECASE))
@@ -108,50 +123,54 @@ def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
     """Visible text of inline nodes, the links in it, and whether a spoiler is among them."""
     parts: list[str] = []
     spans: list[_Span] = []
-    state = {"len": 0, "spoiler": False}
+    spoiler_seen = [False]
+    _visit(nodes, False, False, False, parts, spans, spoiler_seen, 0)
+    return "".join(parts), spans, spoiler_seen[0]
 
-    def emit(text: str) -> None:
-        parts.append(text)
-        state["len"] += len(text)
 
-    def visit(node: N.Node, italic: bool, spoiler: bool, sole: bool) -> None:
+def _visit(nodes: list[N.Node], italic: bool, spoiler: bool, sole: bool, parts: list[str],
+           spans: list[_Span], spoiler_seen: list[bool], length: int) -> int:
+    """Adds the visible text of ``nodes`` to ``parts`` and their links to ``spans``; ``length`` is
+    the length of the text so far, and the length after them is returned (one function called
+    once per level, not a closure per line: this runs for every example of every page)."""
+    for node in nodes:
         kind = node.kind
         if kind == N.TEXT or kind == N.ESCAPED or kind == N.URL or kind == N.HANDLE:
-            emit(node.value or "")
+            value = node.value
+            if value:
+                parts.append(value)
+                length += len(value)
         elif kind == N.LINK:
-            start = state["len"]
-            emit(node.value if node.value is not None else spaced(node.title.name))
-            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
+            value = node.value if node.value is not None else spaced(node.title.name)
+            parts.append(value)
+            spans.append(_Span(node.title, length, length + len(value), italic, spoiler, sole))
+            length += len(value)
         elif kind == N.POTHOLE:
-            start = state["len"]
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-            if state["len"] == start:  # [[Target]] with no shown text
-                emit(spaced(node.title.name))
-            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
-        elif kind in (N.COMMENT, N.DIRECTIVE):
-            return
+            start = length
+            if node.children:
+                length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length)
+            if length == start:  # [[Target]] with no shown text
+                value = spaced(node.title.name)
+                parts.append(value)
+                length += len(value)
+            spans.append(_Span(node.title, start, length, italic, spoiler, sole))
+        elif kind == N.COMMENT or kind == N.DIRECTIVE:
+            continue
         elif kind == N.SPOILER:
-            state["spoiler"] = True
-            for child in node.children:
-                visit(child, italic, True, False)
+            spoiler_seen[0] = True
+            length = _visit(node.children, italic, True, False, parts, spans, spoiler_seen, length)
         elif kind == N.ITALIC:
             significant = [c for c in node.children if not (c.kind == N.TEXT and not (c.value or "").strip())]
             only = len(significant) == 1 and significant[0].kind in (N.LINK, N.POTHOLE)
-            for child in node.children:
-                visit(child, True, spoiler, only)
+            length = _visit(node.children, True, spoiler, only, parts, spans, spoiler_seen, length)
         elif kind == N.NOTE:
-            emit(" (")
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-            emit(")")
-        else:
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-
-    for n in nodes:
-        visit(n, False, False, False)
-    return "".join(parts), spans, state["spoiler"]
+            parts.append(" (")
+            length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length + 2)
+            parts.append(")")
+            length += 1
+        elif node.children:
+            length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length)
+    return length
 
 
 # Text longer than this is cleaned a piece at a time (see _clean).
@@ -195,7 +214,9 @@ def _mode_of(text: str, spans: list[_Span], subject: _Span | None) -> str | None
         mode = MODE_PAGES.get(span.title.key)
         if mode and (span.start < limit or (subject is not None and span.start < subject.start)):
             return mode
-    m = _TROPE_IS_MODE.search(text)
+    # "... this trope is ...": no such sentence without the word (a lower-cased "trope" is found
+    # where the case-insensitive pattern would match: its letters have no other case forms)
+    m = _TROPE_IS_MODE.search(text) if "trope" in text.lower() else None
     if m:
         return _KEYWORD_MODE[m.group(1).casefold()]
     return None
@@ -212,8 +233,13 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
     before the link, if no sentence ends between the two. Sorted positions and bisection keep this
     linear-logarithmic in the paragraph's size (a paragraph may hold thousands of links)."""
     found: list[tuple[int, int, str]] = []  # phrase start, phrase end, relation
+    # one scan for all the phrases says whether, and from where, to look for each of them
+    first = _ANY_PHRASE.search(text) if _ANY_PHRASE is not None else None
+    if _ANY_PHRASE is not None and first is None:
+        return []
+    from_pos = first.start() if first is not None else 0
     for phrase in _PHRASES:
-        for m in phrase.pattern.finditer(text):
+        for m in phrase.pattern.finditer(text, from_pos):
             # only the few characters before the phrase can make it an opening one
             if phrase.opening and not _OPENING_BEFORE.search(text, max(0, m.start() - 80), m.start()):
                 continue
@@ -383,12 +409,7 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
 
     page = Page(title=title, kind=_kind(title, lines, body))
     page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
-    for node in root.walk():
-        if node.kind == N.LINK:
-            page.links.append(Link(node.title, node.value, node.line))
-        elif node.kind == N.POTHOLE:
-            label = _clean(N.plain_text(node.children)) or None
-            page.links.append(Link(node.title, label, node.line))
+    _collect_links(root.children, page.links)
 
     _read_head(page, lines[:body_start])
     if page.kind == TROPE:
@@ -419,12 +440,32 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
     return page
 
 
+def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
+    """Every link among ``nodes`` and below them, in document order (``Node.walk``'s order)."""
+    for node in nodes:
+        kind = node.kind
+        if kind == N.LINK:
+            links.append(Link(node.title, node.value, node.line))
+        elif kind == N.POTHOLE:
+            label = _clean(N.plain_text(node.children)) or None
+            links.append(Link(node.title, label, node.line))
+        if node.children:
+            _collect_links(node.children, links)
+
+
 _EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
 
 
 def _unique(titles: list[Title]) -> list[Title]:
-    """Each title once, where it first appears (titles hash case-insensitively)."""
-    return list(dict.fromkeys(titles))
+    """Each title once, where it first appears (titles are equal when their keys are: the keys
+    are compared directly, which is several times faster than a set of titles)."""
+    if len(titles) < 2:
+        return list(titles)
+    first: dict[str, Title] = {}
+    for title in titles:
+        if title.key not in first:
+            first[title.key] = title
+    return list(first.values())
 
 
 def _read_head(page: Page, head: list[_Line]) -> None:
@@ -559,10 +600,15 @@ _NAMED_AS_WORK = re.compile(
 
 
 def _mentions(spans: list[_Span], exclude: set) -> list[Title]:
+    excluded = {title.key for title in exclude if title is not None}
     return _unique([
         s.title for s in spans
-        if not (s.title in exclude or _is_mode_page(s.title) or s.title.key in _RELATION_WORDS)
+        if not (s.title.key in excluded or s.title.key in _NOT_MENTIONED)
     ])
+
+
+# Links that are never an example's mentions: mode pages, and the pages that state a relation.
+_NOT_MENTIONED = frozenset(MODE_PAGES) | _RELATION_WORDS
 
 
 _TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")
