@@ -183,6 +183,10 @@ def _clean(text: str) -> str:
     piece at a time on long text, whose list of words would take ten times its size (an example
     bullet can be a 30 MB line); pieces are cut at whitespace, so the result is the same."""
     if len(text) <= _CLEAN_PIECE:
+        # already clean: no whitespace but single spaces inside (every other whitespace character
+        # is unprintable), which is most text, and a scan is cheaper than splitting into words
+        if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
         return " ".join(text.split())
     pieces: list[str] = []
     start, n = 0, len(text)

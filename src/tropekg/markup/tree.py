@@ -152,15 +152,19 @@ class _Builder:
 
     # -- inline ----------------------------------------------------------------------------
     def add(self, node: Node) -> None:
-        self.ensure_line(node.line)
+        if not self.inline:
+            self.start_line(PARAGRAPH, node.line)
         self.inline[-1].children.append(node)
 
     def push(self, node: Node) -> None:
         if len(self.inline) > MAX_NESTING:
             self.too_deep(node.line, _opener(node))
             return
-        self.add(node)
-        self.inline.append(node)
+        if not self.inline:
+            self.start_line(PARAGRAPH, node.line)
+        inline = self.inline
+        inline[-1].children.append(node)
+        inline.append(node)
 
     def too_deep(self, line: int, what: str) -> None:
         """Past the nesting cap an opener is ignored; one warning per line says so."""
@@ -364,9 +368,20 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
                 blocks[-1].children.append(node)
                 b.inline = [node]
             elif kind == T.ITALIC or kind == T.BOLD or kind == T.MONO:
-                b.toggle(_FORMATTING[kind], line)
+                formatting = _FORMATTING[kind]
+                inline = b.inline
+                if len(inline) > 1 and inline[-1].kind == formatting:
+                    inline.pop()  # closes the innermost open node: what toggle() would do
+                else:
+                    b.toggle(formatting, line)
             elif kind == T.CLOSE:
-                b.close_bracket(line)
+                inline = b.inline
+                if len(inline) > 1 and inline[-1].kind in _BRACKETED:
+                    node = inline.pop()  # closes the innermost open node: what close_bracket() would do
+                    if node.kind == FOLDER_TITLE or node.kind == "labelnote-title":
+                        b._finish_title(node)
+                else:
+                    b.close_bracket(line)
             elif kind == T.OPEN:
                 b.open(value, line)
             elif kind == T.DIRECTIVE:
