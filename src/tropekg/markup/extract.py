@@ -212,12 +212,15 @@ def _mode_of(text: str, spans: list[_Span], subject: _Span | None) -> str | None
         m = _OPENING_MODE.match(text, subject.end)
     if m:
         return _KEYWORD_MODE[m.group(1).casefold()]
-    first_end = _SENTENCE_END.search(text)
-    limit = first_end.start() if first_end else len(text)
+    limit = None  # where the first sentence ends: found only when a link to a mode page is met
     for span in spans:
         mode = MODE_PAGES.get(span.title.key)
-        if mode and (span.start < limit or (subject is not None and span.start < subject.start)):
-            return mode
+        if mode:
+            if limit is None:
+                first_end = _SENTENCE_END.search(text)
+                limit = first_end.start() if first_end else len(text)
+            if span.start < limit or (subject is not None and span.start < subject.start):
+                return mode
     # "... this trope is ...": no such sentence without the word (a lower-cased "trope" is found
     # where the case-insensitive pattern would match: its letters have no other case forms)
     m = _TROPE_IS_MODE.search(text) if "trope" in text.lower() else None
@@ -566,7 +569,7 @@ def _trope_examples(page: Page, body: list[_Line]) -> None:
             trope=page.title, work=work, mode=mode or STRAIGHT, mode_stated=mode is not None,
             depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
             line=node.line, spoiler=spoiler,
-            mentions=_mentions(spans, exclude={page.title, work}), text=_clean(text), column=node.column,
+            mentions=_mentions(spans, page.title, work), text=_clean(text), column=node.column,
         )
         page.examples.append(ex)
         stack.append((node.depth, ex))
@@ -603,12 +606,17 @@ _NAMED_AS_WORK = re.compile(
 )
 
 
-def _mentions(spans: list[_Span], exclude: set) -> list[Title]:
-    excluded = {title.key for title in exclude if title is not None}
-    return _unique([
-        s.title for s in spans
-        if not (s.title.key in excluded or s.title.key in _NOT_MENTIONED)
-    ])
+def _mentions(spans: list[_Span], subject: Title, other: Title | None) -> list[Title]:
+    """The pages a bullet's links name, but for the two it is about (its trope and work), mode
+    pages and relation words."""
+    subject_key = subject.key
+    other_key = other.key if other is not None else None
+    titles = []
+    for span in spans:
+        key = span.title.key
+        if key != subject_key and key != other_key and key not in _NOT_MENTIONED:
+            titles.append(span.title)
+    return _unique(titles)
 
 
 # Links that are never an example's mentions: mode pages, and the pages that state a relation.
@@ -673,7 +681,7 @@ def _work_examples(page: Page, body: list[_Line]) -> None:
         ex = Example(
             trope=trope, work=page.title, mode=mode or STRAIGHT, mode_stated=mode is not None,
             depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
-            line=node.line, spoiler=spoiler, mentions=_mentions(spans, exclude={page.title, trope}),
+            line=node.line, spoiler=spoiler, mentions=_mentions(spans, page.title, trope),
             text=_clean(text), column=node.column,
         )
         page.examples.append(ex)
