@@ -624,6 +624,8 @@ _NOT_MENTIONED = frozenset(MODE_PAGES) | _RELATION_WORDS
 
 
 _TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")
+# what separates a work page's trope from what the bullet says of it: ": ", " - ", " -- "
+_ENTRY_SEPARATOR = re.compile(r"\s*[:\-\u2013\u2014]\s*")
 
 
 def _entry_trope(node: N.Node) -> tuple[N.Node | None, int]:
@@ -668,7 +670,9 @@ def _work_examples(page: Page, body: list[_Line]) -> None:
         if trope_node is not None:
             trope = trope_node.title
             text, spans, spoiler = _flatten(node.children[rest_at:])
-            text = re.sub(r"^\s*[:\-\u2013\u2014]\s*", "", text)
+            separator = _ENTRY_SEPARATOR.match(text)
+            if separator:
+                text = text[separator.end():]
         else:
             trope = parent.trope if parent is not None else None
             text, spans, spoiler = _flatten(node.children)

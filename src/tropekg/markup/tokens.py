@@ -72,18 +72,23 @@ _LINE_START = re.compile(
 
 # Where a bare link may start: not inside a word, a path or an anchor, nor after the "@" of an e-mail
 # address; but right after a "[[spoiler:" opener or a "@@" (markup, not part of the word).
-_WORD_START = r"(?<![\w/.#])(?<!\w@)"
+# The pattern below has already read the link's first letter, hence the one character more that
+# each lookbehind looks past.
+_WORD_START = r"(?<![\w/.#](?s:.))(?<!\w@(?s:.))"
+assert WIKIWORD_PATTERN.startswith("[A-Z]")
 # Linear on any line: a pattern that runs over a word is tried only where a word starts (a free link's
 # namespace, bare links), and a pothole target's anchor stops at a bracket; otherwise a search starting
 # at each position of a long word, or of "[[A#[[A#...", would rescan the rest of the line.
-# Every alternative starts with one of the characters in the leading lookahead. The lookahead is
-# what lets the regex engine skip plain prose at C speed (about five times faster on real pages)
-# instead of trying each alternative at every position; keep it in step with the alternatives.
+# Every token starts with one of the characters of the leading class, and the pattern reads that
+# character first: a pattern that starts with a character class is one the regex engine searches for
+# by skipping, at C speed, every character not in the class (prose, mostly), trying the rest only
+# where one is. Each alternative then looks back at that first character to know it is its own (an
+# alternative that starts with a capital reads the rest of its word; a group that starts there is
+# taken from the match's start, see token_batches). Keep the class in step with the alternatives.
 _INLINE = re.compile(
-    r"(?=[\[%\]{h'@A-Z])(?:"
-    r"(?P<esc>\[=)"
-    r"|(?P<comment>%%)"
-    r"|\[\[(?:"
+    r"[\[%\]{h'@A-Z](?:"
+    r"(?<=\[)(?:(?P<esc>=)"
+    r"|\[(?:"
     r"(?P<ext>https?://[^\s\]]+)[ \t]*"
     r"|/(?P<closer>[A-Za-z][A-Za-z0-9-]*)\]\]"
     r"|(?P<dir>[a-z][a-z0-9-]*)\]\]"
@@ -91,16 +96,18 @@ _INLINE = re.compile(
     r"|(?P<ptarget>(?:[A-Za-z][A-Za-z0-9]*/)?\{\{[^{}\n]{1,200}\}\}[a-z]*"
     r"|[A-Za-z][A-Za-z0-9]*[/.][A-Za-z0-9]+(?:#[^\s\[\]]*)?"
     r"|[A-Za-z0-9]+(?:#[^\s\[\]]*)?)(?:[ \t]+|(?=\]\]))"
-    r")"
-    r"|(?P<close>\]\])"
-    r"|(?P<free>(?:(?<![A-Za-z0-9])(?P<fns>[A-Z][A-Za-z0-9]*+)/)?"
-    r"\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*))"
-    r"|(?P<url>https?://[^\s\[\]<>\"]+)"
-    r"|" + _WORD_START + r"(?P<ns>[A-Z][A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
-    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN + r")"
-    r"|(?P<quotes>'{2,5})"
-    r"|(?P<mono>@@)"
-    r"|@/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
+    r"))"
+    r"|(?<=%)(?P<comment>%)"
+    r"|(?<=\])(?P<close>\])"
+    # {{Free Link}}, or Ns/{{Free Link}} (the namespace's first letter already read)
+    r"|(?:(?<=[A-Z])(?<![A-Za-z0-9](?s:.))(?P<fns>[A-Za-z0-9]*+)/\{|(?<=\{))"
+    r"\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*)(?P<free>)"
+    r"|(?<=h)(?P<url>ttps?://[^\s\[\]<>\"]+)"
+    r"|(?<=[A-Z])" + _WORD_START + r"(?P<ns>[A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
+    r"|(?<=[A-Z])" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN[len("[A-Z]"):] + r")"
+    r"|(?<=')(?P<quotes>'{1,4})"
+    r"|(?<=@)(?:(?P<mono>@)"
+    r"|/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+)))"
     r")"
 )
 
@@ -239,7 +246,7 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
             pos = m.end()
             # most frequent first
             if group == "ww":
-                word = m.group("ww")
+                word = raw[mstart:pos]
                 append((LINK, lineno, word, _word_title(word), None, 0))
             elif group == "quotes":
                 q = pos - mstart
@@ -255,7 +262,8 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
             elif group == "close":
                 append((CLOSE, lineno, "]]", None, None, 0))
             elif group == "page":
-                ns, sep, page = m.group("ns", "sep", "page")
+                ns = raw[mstart:m.end("ns")]
+                sep, page = m.group("sep", "page")
                 title = _page_title(ns, sep, page)
                 if title is None:
                     # "Word.Next" in prose: only the first word can be a link.
@@ -278,7 +286,9 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
                 else:
                     append((POTHOLE, lineno, target, title, None, 0))
             elif group == "free":
-                title, shown = _cached_free_link_title(*m.group("fns", "fbody", "fsuf"))
+                ns_end = m.end("fns")
+                title, shown = _cached_free_link_title(raw[mstart:ns_end] if ns_end >= 0 else None,
+                                                       *m.group("fbody", "fsuf"))
                 if title is None:
                     append((TEXT, lineno, m.group(), None, None, 0))
                 else:
