@@ -239,11 +239,11 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
             if m is None:
                 append((TEXT, lineno, raw[pos:], None, None, 0))
                 break
-            mstart = m.start()
+            mstart, end_of_match = m.span()
             if mstart > pos:
                 append((TEXT, lineno, raw[pos:mstart], None, None, 0))
             group = m.lastgroup
-            pos = m.end()
+            pos = end_of_match
             # most frequent first
             if group == "ww":
                 word = raw[mstart:pos]

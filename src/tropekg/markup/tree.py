@@ -361,9 +361,14 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
                     node = Node(LINK, line, [], label, title)
                 inline[-1].children.append(node)
             elif kind == T.EOL:
-                b.end_line(line)
+                inline = b.inline
+                if len(inline) == 1 and (inline[0].children or inline[0].kind != PARAGRAPH):
+                    b.inline = []  # a line with nothing left open: what end_line() would do
+                elif inline:
+                    b.end_line(line)
             elif kind == T.BULLET:
-                b.end_line(line)
+                if b.inline:
+                    b.end_line(line)
                 node = Node(BULLET, line, [], None, None, depth)
                 blocks[-1].children.append(node)
                 b.inline = [node]
