@@ -8,9 +8,7 @@ reads every page a file holds (a web archive holds many).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,25 +25,8 @@ from tropekg.titles import Title
 
 def parse_text(text: str, title: Title) -> Page:
     """The page model of one page's wiki source."""
-    with _no_cycle_collection():
-        root, warnings = build_tree_from_batches(token_batches(text))
-        return extract(title, root, warnings)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused while a page is parsed. A page's tree and model are
-    tens of thousands of new objects, none in a cycle (reference counting frees them as before);
-    each few hundred allocations would start a collection that walks them again, which cost about
-    a tenth of the parse. Left as it was when the parse ends (and alone if the caller paused it)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    root, warnings = build_tree_from_batches(token_batches(text))
+    return extract(title, root, warnings)
 
 
 def parse_source(source: SourceText, title: Title) -> Page:

@@ -79,16 +79,18 @@ assert WIKIWORD_PATTERN.startswith("[A-Z]")
 # Linear on any line: a pattern that runs over a word is tried only where a word starts (a free link's
 # namespace, bare links), and a pothole target's anchor stops at a bracket; otherwise a search starting
 # at each position of a long word, or of "[[A#[[A#...", would rescan the rest of the line.
-# Every token starts with one of the characters of the leading class, and the pattern reads that
-# character first: a pattern that starts with a character class is one the regex engine searches for
-# by skipping, at C speed, every character not in the class (prose, mostly), trying the rest only
-# where one is. Each alternative then looks back at that first character to know it is its own (an
-# alternative that starts with a capital reads the rest of its word; a group that starts there is
-# taken from the match's start, see token_batches). Keep the class in step with the alternatives.
+# Written for the regex engine's fast paths. Every token starts with one of the characters of the
+# leading class, which the pattern reads first: a pattern that starts with a character class is
+# searched for by skipping, in C, every character not in it (prose, mostly). Then each alternative
+# but the capitalised words' starts with the token's second character, which lets the engine pass
+# over an alternative that cannot match without entering it, and looks back at both characters to
+# know the token is its own. Groups that would start at the first character are taken from the
+# match's start instead (see token_batches), and an empty group at an alternative's end names it.
+# Keep the class in step with the alternatives.
 _INLINE = re.compile(
     r"[\[%\]{h'@A-Z](?:"
-    r"(?<=\[)(?:(?P<esc>=)"
-    r"|\[(?:"
+    r"=(?<=\[=)(?P<esc>)"
+    r"|\[(?<=\[\[)(?:"
     r"(?P<ext>https?://[^\s\]]+)[ \t]*"
     r"|/(?P<closer>[A-Za-z][A-Za-z0-9-]*)\]\]"
     r"|(?P<dir>[a-z][a-z0-9-]*)\]\]"
@@ -96,20 +98,27 @@ _INLINE = re.compile(
     r"|(?P<ptarget>(?:[A-Za-z][A-Za-z0-9]*/)?\{\{[^{}\n]{1,200}\}\}[a-z]*"
     r"|[A-Za-z][A-Za-z0-9]*[/.][A-Za-z0-9]+(?:#[^\s\[\]]*)?"
     r"|[A-Za-z0-9]+(?:#[^\s\[\]]*)?)(?:[ \t]+|(?=\]\]))"
-    r"))"
-    r"|(?<=%)(?P<comment>%)"
-    r"|(?<=\])(?P<close>\])"
-    # {{Free Link}}, or Ns/{{Free Link}} (the namespace's first letter already read)
-    r"|(?:(?<=[A-Z])(?<![A-Za-z0-9](?s:.))(?P<fns>[A-Za-z0-9]*+)/\{|(?<=\{))"
-    r"\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*)(?P<free>)"
-    r"|(?<=h)(?P<url>ttps?://[^\s\[\]<>\"]+)"
-    r"|(?<=[A-Z])" + _WORD_START + r"(?P<ns>[A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
-    r"|(?<=[A-Z])" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN[len("[A-Z]"):] + r")"
-    r"|(?<=')(?P<quotes>'{1,4})"
-    r"|(?<=@)(?:(?P<mono>@)"
-    r"|/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+)))"
+    r")"
+    r"|%(?<=%%)(?P<comment>)"
+    r"|\](?<=\]\])(?P<close>)"
+    # {{Free Link}} (Ns/{{Free Link}} is among the capitalised words)
+    r"|\{(?<=\{\{)(?P<fbody_>[^{}\n]{1,200})\}\}(?P<fsuf_>[a-z]*)(?P<free_>)"
+    r"|t(?<=ht)tps?://[^\s\[\]<>\"]+(?P<url>)"
+    r"|'(?<='')'{0,3}(?P<quotes>)"
+    r"|@(?<=@@)(?P<mono>)"
+    r"|/(?<=@/)(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
+    # a capitalised word, its first letter read: Ns/{{Free Link}}, Ns/Page or Ns.Page, WikiWord
+    r"|(?<=[A-Z])(?:"
+    r"(?<![A-Za-z0-9](?s:.))(?P<fns>[A-Za-z0-9]*+)/\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*)(?P<free>)"
+    r"|" + _WORD_START + r"(?P<ns>[A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
+    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN[len("[A-Z]"):] + r")"
+    r")"
     r")"
 )
+# The same without "h" in the leading class, for a line with no "http" in it (no URL can start
+# there): the "h" of every "the" is otherwise a place to try the pattern.
+_INLINE_NO_URL = re.compile(_INLINE.pattern.replace("[\\[%\\]{h'@A-Z]", "[\\[%\\]{'@A-Z]", 1))
+assert _INLINE_NO_URL.pattern != _INLINE.pattern
 
 
 def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title | None, str]:
@@ -195,7 +204,8 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
     tuples, not objects; and the titles links name remembered rather than worked out again."""
     out: list[TokenTuple] = []
     append = out.append
-    search = _INLINE.search
+    search_any = _INLINE.search
+    search_no_url = _INLINE_NO_URL.search
     line_start = _LINE_START.match
     line_start_chars = _LINE_START_CHARS
     continuing = False
@@ -229,6 +239,7 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
                     append((INDENT, lineno, marker, None, None, len(marker) - 1))
                 pos = m.end()
         n = len(raw)
+        search = search_any if "http" in raw else search_no_url
         no_esc_close_after = -1  # position from which "=]" is known not to occur on this line
         while pos < n:
             if len(out) >= _BATCH:
@@ -285,10 +296,11 @@ def token_batches(text: str) -> Iterator[list[TokenTuple]]:
                     append((TEXT, lineno, m.group(), None, None, 0))
                 else:
                     append((POTHOLE, lineno, target, title, None, 0))
-            elif group == "free":
-                ns_end = m.end("fns")
-                title, shown = _cached_free_link_title(raw[mstart:ns_end] if ns_end >= 0 else None,
-                                                       *m.group("fbody", "fsuf"))
+            elif group == "free" or group == "free_":
+                if group == "free":  # Ns/{{Free Link}}
+                    title, shown = _cached_free_link_title(raw[mstart:m.end("fns")], *m.group("fbody", "fsuf"))
+                else:
+                    title, shown = _cached_free_link_title(None, *m.group("fbody_", "fsuf_"))
                 if title is None:
                     append((TEXT, lineno, m.group(), None, None, 0))
                 else:
