@@ -1,7 +1,8 @@
 """Stage one of parsing: wiki source text in, a flat stream of tokens out.
 
-Each token is a :class:`Token` carrying its 1-based source line. The tokenizer never fails: anything it
-does not recognise is text. It knows nothing of nesting; :mod:`tropekg.markup.tree` pairs openers with
+Each token is a :class:`Token` carrying its 1-based source line (:func:`token_batches` gives the same
+tokens as plain tuples, in lists, which is how the parser reads them). The tokenizer never fails:
+anything it does not recognise is text. It knows nothing of nesting; :mod:`tropekg.markup.tree` pairs openers with
 closers. Every pattern here is either anchored, bounded by a character class, or searched for with
 ``str.find`` from a remembered position, so tokenizing is linear in the size of the input even on
 pathological text (a million unclosed ``[[`` or ``[=``).
