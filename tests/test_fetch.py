@@ -516,6 +516,60 @@ def test_two_crawls_in_one_folder_are_refused(small_wiki, tmp_path):
         holder.wait()
 
 
+
+def _outside(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_bytes(b"not the crawl's")
+    (victim / ".Alpha.html.abc123.tmp").write_bytes(b"someone's file that looks like a crawl's temporary")
+    return victim, {p.name: p.read_bytes() for p in victim.iterdir()}
+
+
+@pytest.mark.parametrize("what", [".crawl leads out", "the lock leads out", "the lock is a FIFO",
+                                  "the state leads out"])
+def test_a_fetch_folder_from_someone_else_never_writes_through_its_links(small_wiki, tmp_path, what):
+    """A folder to resume a crawl in may have been received from someone else: the crawl's state
+    folder, lock or database planted as a link (or a FIFO) is refused with what to remove, and
+    nothing outside the folder is created or changed."""
+    victim, before = _outside(tmp_path)
+    out = tmp_path / "pages"
+    (out / ".crawl").mkdir(parents=True)
+    planted = {".crawl leads out": out / ".crawl", "the lock leads out": out / ".crawl" / "lock",
+               "the lock is a FIFO": out / ".crawl" / "lock",
+               "the state leads out": out / ".crawl" / "state.sqlite"}[what]
+    if planted.is_dir():
+        planted.rmdir()
+    if what == "the lock is a FIFO":
+        os.mkfifo(planted)
+    else:
+        planted.symlink_to(victim if what == ".crawl leads out" else victim / "planted")
+    result = fetch(small_wiki, out, "Main/Alpha", "--depth", "0")
+    assert result.exit_code == 2, result.output
+    assert f"{planted} is a " in result.output and "remove it" in result.output
+    assert small_wiki.requests() == []
+    assert {p.name: p.read_bytes() for p in victim.iterdir()} == before
+
+
+def test_a_namespace_folder_that_leads_out_is_neither_cleaned_nor_written_through(small_wiki, tmp_path):
+    victim, before = _outside(tmp_path)
+    out = tmp_path / "pages"
+    out.mkdir()
+    (out / "Main").symlink_to(victim)
+    result = fetch(small_wiki, out, "Main/Alpha", "--depth", "0")
+    assert result.exit_code == 3, result.output  # the page cannot be saved: a failure named, not a crash
+    assert "would be outside" in result.output
+    assert {p.name: p.read_bytes() for p in victim.iterdir()} == before
+
+
+def test_an_aliases_file_that_leads_to_an_endless_file_is_replaced_not_read(small_wiki, tmp_path):
+    out = tmp_path / "pages"
+    out.mkdir()
+    (out / "aliases.tsv").symlink_to("/dev/zero")
+    result = fetch(small_wiki, out, "Main/Alpha", "--depth", "0")
+    assert result.exit_code == 0, result.output
+    assert not (out / "aliases.tsv").is_symlink()
+    assert (out / "aliases.tsv").read_bytes() == b""
+
 # -- usage ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("args", "message"), [

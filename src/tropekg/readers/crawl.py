@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import os
 import re
 import sqlite3
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -41,6 +43,7 @@ from protego import Protego
 
 from tropekg import __version__
 from tropekg.atomic import write_bytes
+from tropekg.locks import LockBusy, LockRefused, describe, exclusive_lock
 from tropekg.readers.aliases import ALIASES_FILE  # the build reads what the crawl writes
 from tropekg.titles import NAMESPACES, TROPE, WORK, Title, make_title, namespace, parse_title
 
@@ -618,6 +621,10 @@ class PageFolder:
         self._real_root = root.resolve()
         self.saved: dict[str, Path] = {}
         for path in sorted(root.glob("*/*")):
+            if path.parent.is_symlink() or path.is_symlink():
+                # not what a crawl writes: a namespace folder or page leading elsewhere is neither
+                # cleaned nor counted as saved (a page is saved again over the link, never through it)
+                continue
             if path.name.startswith(".") and path.name.endswith(_TEMP_SUFFIX):
                 path.unlink(missing_ok=True)  # left by a killed crawl: the rename never happened
             elif path.suffix == ".html" and path.is_file():
@@ -647,21 +654,49 @@ class PageFolder:
     def write_aliases(self, aliases: list[tuple[str, str]]) -> None:
         text = "".join(f"{alias}\t{target}\n" for alias, target in aliases)
         path = self.root / ALIASES_FILE
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            write_bytes(path, text.encode("utf-8"))
+        data = text.encode("utf-8")
+        st = _lstat(path)
+        # compared only when it is a plain file of the right size: a link (to /dev/zero, say) is
+        # replaced, never read
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != len(data) or path.read_bytes() != data:
+            write_bytes(path, data)
 
 
 def _lock(state_dir: Path):
     """One crawl at a time in a folder: two would fetch the same pages."""
-    import fcntl
-
-    f = open(state_dir / "lock", "a")  # noqa: SIM115 - held open for the crawl, closed by crawl()
     try:
-        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
+        return exclusive_lock(state_dir / "lock")
+    except LockRefused as e:
+        raise CrawlError(f"{e.path} is {e.what}, not the lock file tropekg keeps there; tropekg never "
+                         f"writes through it: remove it (rm {e.path}) and fetch again") from None
+    except LockBusy:
         raise CrawlError(f"{state_dir.parent}: another tropekg fetch is crawling here") from None
-    return f
+
+
+def _state_dir(out_dir: Path) -> Path:
+    """``DIR/.crawl``, made if missing; a folder received from someone else may hold a link there
+    (the crawl's state and lock would be written wherever it leads), which is refused."""
+    state_dir = out_dir / STATE_DIR
+    try:
+        state_dir.mkdir(exist_ok=True)
+    except FileExistsError:
+        pass
+    for path in (state_dir, state_dir / STATE_FILE):
+        st = _lstat(path)
+        want_dir = path == state_dir
+        if st is not None and not (stat.S_ISDIR(st.st_mode) if want_dir else stat.S_ISREG(st.st_mode)):
+            kind = "folder" if want_dir else "file"
+            raise CrawlError(f"{path} is {describe(path, st)}, not the crawl state {kind} tropekg keeps "
+                             f"there; tropekg never writes through it: remove it (rm -r {path}) to "
+                             "start the crawl's memory afresh (saved pages are kept)")
+    return state_dir
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
 
 
 # -- the crawl -----------------------------------------------------------------------------------
@@ -726,8 +761,7 @@ def crawl(seeds: Iterable[str], out_dir: Path, settings: CrawlSettings,
         raise CrawlError("no pages to start from: give TITLEs or --from-file FILE")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        state_dir = out_dir / STATE_DIR
-        state_dir.mkdir(exist_ok=True)
+        state_dir = _state_dir(out_dir)
     except OSError as e:
         raise CrawlError(f"{out_dir}: cannot write here ({e.strerror or e})") from None
     lock = _lock(state_dir)
