@@ -168,3 +168,16 @@ def test_the_phrase_search_shortcut_finds_every_relation(texts, monkeypatch):
     full = [parse_text(text, Title("Main", "ThisTrope")).to_json() for text in pages]
     assert fast == full
     assert any(page["relations"]["subTropeOf"] for page in fast)
+
+
+def test_examples_are_made_with_their_fields_in_this_order():
+    """The page model makes each Example with positional arguments (a dozen keywords cost a tenth
+    of an example); this is the order those calls give them in."""
+    from dataclasses import fields
+
+    from tropekg.model import Example
+
+    assert [f.name for f in fields(Example)] == [
+        "trope", "work", "mode", "mode_stated", "depth", "parent", "folder", "line", "spoiler", "mentions",
+        "text", "column",
+    ]
