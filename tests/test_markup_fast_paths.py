@@ -181,3 +181,37 @@ def test_examples_are_made_with_their_fields_in_this_order():
         "trope", "work", "mode", "mode_stated", "depth", "parent", "folder", "line", "spoiler", "mentions",
         "text", "column",
     ]
+
+
+def test_phrase_patterns_with_a_first_letter_lookahead_match_where_the_table_patterns_match(texts):
+    """Each relation phrase (and the pattern for any of them) is compiled behind a lookahead for its
+    first letter, which lets the regex engine skip prose in C. On every paragraph of every page,
+    and on text holding the characters case folding maps onto those letters (the long s, the
+    Kelvin sign), each finds the matches the pattern as the table writes it finds."""
+    plain = [re.compile(phrase.source, re.IGNORECASE) for phrase in extract_module._PHRASES]
+    any_plain = re.compile("|".join(f"(?:{p.pattern})" for p in plain), re.IGNORECASE)
+    assert all(phrase.pattern.pattern.startswith("(?=[") for phrase in extract_module._PHRASES)
+    assert extract_module._ANY_PHRASE is not None and extract_module._ANY_PHRASE.pattern.startswith("(?=[")
+    folded = ["\u017fee al\u017fo X", "\u017fub-trope\u017f of X", "SEE ALSO X", "Contra\u017ft with X",
+              "NOT TO BE CONFUSED WITH X", "xsee also", "\u212aompare", "sister\u2014trope", "oppo\u017fite to X"]
+    paragraphs = folded + [p for text in texts for p in text.split("\n")]
+    for text in paragraphs:
+        for phrase, table in zip(extract_module._PHRASES, plain, strict=True):
+            assert [m.span() for m in phrase.pattern.finditer(text)] == [m.span() for m in table.finditer(text)]
+        fast = extract_module._ANY_PHRASE.search(text)
+        slow = any_plain.search(text)
+        assert (fast and fast.span()) == (slow and slow.span()), text[:200]
+
+
+def test_first_letter_is_given_only_for_patterns_whose_matches_all_start_with_it():
+    first = extract_module._first_letter
+    assert first(r"\bsee\s+also\b") == "s"
+    assert first(r"\bsub[\s-]?tropes?\b") == "s"
+    assert first(r"\bfoo|bar") is None          # an alternative starts elsewhere
+    assert first(r"\bf?oo") is None              # the letter may be absent
+    assert first(r"\bf{0,1}oo") is None
+    assert first(r"(?:\bfoo)") is None           # not written as word boundary then letter
+    assert first(r"\bfo[|)]o(?:a|b)") == "f"     # bars in a class or a group are not alternatives
+    assert first(r"foo") is None
+    assert extract_module._skipping([r"\bsee\b", r"\bcompare\b"]) == "(?=[cs])"
+    assert extract_module._skipping([r"\bsee\b", r"foo"]) is None

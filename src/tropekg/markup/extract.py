@@ -43,11 +43,51 @@ class _Phrase:
     relation: str
     pattern: re.Pattern[str]
     opening: bool
+    source: str  # the pattern as the table writes it (``pattern`` may start with a lookahead)
+
+
+def _first_letter(pattern: str) -> str | None:
+    """The letter every match of ``pattern`` starts with, when the pattern is a word boundary, a
+    letter that must be there, and no alternation at its top level (``\\bsee\\s+also\\b``); else None."""
+    if not re.match(r"\\b[A-Za-z](?![?*{])", pattern):
+        return None
+    depth, i = 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":  # a class: its brackets and bars are characters
+            i = pattern.index("]", i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1)
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return None
+        i += 1
+    return pattern[2]
+
+
+def _skipping(patterns: list[str]) -> str | None:
+    """A lookahead for the first letters of the patterns, to put before their alternation: without
+    it a case-insensitive pattern is tried at every position of the text, with it the regex engine
+    skips, in C, to the next of those letters. The lookahead is compiled with the same flags as the
+    patterns, so it folds case as their letters do, and it asks only what each alternative asks
+    first: the matches are the same. None when some pattern does not start with a letter."""
+    letters = [_first_letter(p) for p in patterns]
+    if not letters or None in letters:
+        return None
+    return "(?=[" + "".join(sorted(set(letters))) + "])"  # type: ignore[arg-type]
+
+
+def _phrase_pattern(pattern: str) -> re.Pattern[str]:
+    skip = _skipping([pattern])
+    return re.compile(f"{skip}(?:{pattern})" if skip else pattern, re.IGNORECASE)
 
 
 _RELATION_ROWS = _read_table("relations.tsv")
 _PHRASES = tuple(
-    _Phrase(row["relation"], re.compile(row["pattern"], re.IGNORECASE), row["where"] == "opening")
+    _Phrase(row["relation"], _phrase_pattern(row["pattern"]), row["where"] == "opening", row["pattern"])
     for row in _RELATION_ROWS if row["where"] != "list"
 )
 
@@ -59,7 +99,10 @@ def _any_phrase(phrases: tuple[_Phrase, ...]) -> re.Pattern[str] | None:
     if not phrases or any(phrase.pattern.groups for phrase in phrases):
         return None
     try:
-        return re.compile("|".join(f"(?:{phrase.pattern.pattern})" for phrase in phrases), re.IGNORECASE)
+        patterns = [phrase.source for phrase in phrases]
+        any_of = "|".join(f"(?:{pattern})" for pattern in patterns)
+        skip = _skipping(patterns)
+        return re.compile(f"{skip}(?:{any_of})" if skip else any_of, re.IGNORECASE)
     except re.error:
         return None
 
@@ -67,7 +110,7 @@ def _any_phrase(phrases: tuple[_Phrase, ...]) -> re.Pattern[str] | None:
 _ANY_PHRASE = _any_phrase(_PHRASES)
 # "Some subtropes denote ...:" followed by bullets: the phrase governs each bullet's leading link.
 _LIST_PHRASES = tuple(
-    (row["relation"], re.compile(row["pattern"], re.IGNORECASE))
+    (row["relation"], _phrase_pattern(row["pattern"]))
     for row in _RELATION_ROWS if row["where"] == "list"
 )
 # an opening phrase starts a sentence or a parenthesis ("(contrast X)"), or follows and/also/but
