@@ -215,3 +215,33 @@ def test_first_letter_is_given_only_for_patterns_whose_matches_all_start_with_it
     assert first(r"foo") is None
     assert extract_module._skipping([r"\bsee\b", r"\bcompare\b"]) == "(?=[cs])"
     assert extract_module._skipping([r"\bsee\b", r"foo"]) is None
+
+
+def test_the_opening_mode_pretest_never_rules_out_a_match(texts):
+    """_may_open_with_mode says False only where the case-insensitive opening-mode pattern does not
+    match: checked at the start and after the first link of every line of every page, and on
+    texts built from the pattern's own words in odd cases, with punctuation, digits and letters
+    that case folding maps onto ASCII ones (the long s, the Kelvin sign, dotless i)."""
+    pattern, may = extract_module._OPENING_MODE, extract_module._may_open_with_mode
+    assert extract_module._MODE_LEAD_WORDS is not None
+    rng = random.Random(7)
+    words = [kw for kw, _ in extract_module._KEYWORDS] + [
+        "and", "also", "but", "then", "both", "very", "this is", "it's", "its", "is", "Totally", "ly", "fly",
+        "oddly", "it", "Egg", "The", "straightly", "averted2", "averted_", "\u017fubverted", "\u212aey", "\u0131s",
+        "Played", "PLAYED STRAIGHT", "zig-zagged", "Subverted:", "", "a", "'", "-", "''"]
+    seps = [" ", "  ", "\t", ": ", ", ", ". ", "-", "'", "", "2", "\u00e9", "\u2014", "\n", "_"]
+    built = ["".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(1, 5))) for _ in range(20000)]
+    built = [w.upper() if rng.random() < 0.2 else w for w in built]
+    checked = ruled_out = matched = 0
+    for text in built + [line for page in texts for line in page.split("\n")]:
+        positions = {0, text.find(": ") + 1, text.find("]]") + 2}
+        for pos in positions:
+            if 0 <= pos <= len(text):
+                checked += 1
+                if not may(text, pos):
+                    ruled_out += 1
+                    assert pattern.match(text, pos) is None, (text[:200], pos)
+                else:
+                    matched += pattern.match(text, pos) is not None
+    assert matched > 1000  # the texts do open with modes, in many ways
+    assert ruled_out > checked / 2  # the test rules out most texts, or it is no shortcut
