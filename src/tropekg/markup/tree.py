@@ -339,15 +339,19 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
     b = _Builder()
     blocks = b.blocks
     line = 1
+    # the token kinds, as local names: a module attribute read for each comparison of each token
+    # is a measurable share of this loop
+    t_text, t_link, t_eol, t_bullet, t_close = T.TEXT, T.LINK, T.EOL, T.BULLET, T.CLOSE
+    t_italic, t_bold, t_mono = T.ITALIC, T.BOLD, T.MONO
     for batch in batches:
         for kind, line, value, title, label, depth in batch:
-            if kind == T.TEXT:
+            if kind == t_text:
                 inline = b.inline
                 if not inline:
                     b.start_line(PARAGRAPH, line)
                     inline = b.inline
                 inline[-1].children.append(Node(TEXT, line, [], value))
-            elif kind == T.LINK:
+            elif kind == t_link:
                 inline = b.inline
                 if not inline:
                     b.start_line(PARAGRAPH, line)
@@ -360,26 +364,26 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
                 else:
                     node = Node(LINK, line, [], label, title)
                 inline[-1].children.append(node)
-            elif kind == T.EOL:
+            elif kind == t_eol:
                 inline = b.inline
                 if len(inline) == 1 and (inline[0].children or inline[0].kind != PARAGRAPH):
                     b.inline = []  # a line with nothing left open: what end_line() would do
                 elif inline:
                     b.end_line(line)
-            elif kind == T.BULLET:
+            elif kind == t_bullet:
                 if b.inline:
                     b.end_line(line)
                 node = Node(BULLET, line, [], None, None, depth)
                 blocks[-1].children.append(node)
                 b.inline = [node]
-            elif kind == T.ITALIC or kind == T.BOLD or kind == T.MONO:
+            elif kind == t_italic or kind == t_bold or kind == t_mono:
                 formatting = _FORMATTING[kind]
                 inline = b.inline
                 if len(inline) > 1 and inline[-1].kind == formatting:
                     inline.pop()  # closes the innermost open node: what toggle() would do
                 else:
                     b.toggle(formatting, line)
-            elif kind == T.CLOSE:
+            elif kind == t_close:
                 inline = b.inline
                 if len(inline) > 1 and inline[-1].kind in _BRACKETED:
                     node = inline.pop()  # closes the innermost open node: what close_bracket() would do
