@@ -245,3 +245,23 @@ def test_the_opening_mode_pretest_never_rules_out_a_match(texts):
                     matched += pattern.match(text, pos) is not None
     assert matched > 1000  # the texts do open with modes, in many ways
     assert ruled_out > checked / 2  # the test rules out most texts, or it is no shortcut
+
+
+def test_pages_are_the_same_with_the_pattern_shortcuts_turned_off(texts, monkeypatch):
+    """Both ways on the same pages: with the first-letter lookaheads and the opening-mode test, and
+    with the phrase patterns as the table writes them and the opening-mode pattern tried on every
+    example. The page models (kind, examples, modes, relations, mentions ...) are the same JSON."""
+    titles = [Title("Main", "ThisTrope"), Title("Film", "ThisFilm")]
+    fast = [parse_text(text, title).to_json() for text in texts for title in titles]
+    plain = tuple(
+        extract_module._Phrase(p.relation, re.compile(p.source, re.IGNORECASE), p.opening, p.source)
+        for p in extract_module._PHRASES
+    )
+    monkeypatch.setattr(extract_module, "_PHRASES", plain)
+    monkeypatch.setattr(extract_module, "_ANY_PHRASE", re.compile(
+        "|".join(f"(?:{p.source})" for p in plain), re.IGNORECASE))
+    monkeypatch.setattr(extract_module, "_may_open_with_mode", lambda text, pos: True)
+    slow = [parse_text(text, title).to_json() for text in texts for title in titles]
+    assert fast == slow
+    assert sum(len(page["examples"]) for page in fast) > 1000
+    assert any(example["mode"] != "Straight" for page in fast for example in page["examples"])
