@@ -108,8 +108,11 @@ _INLINE = re.compile(
     r"|'(?<='')'{0,3}(?P<quotes>)"
     r"|@(?<=@@)(?P<mono>)"
     r"|/(?<=@/)(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
-    # a capitalised word, its first letter read: Ns/{{Free Link}}, Ns/Page or Ns.Page, WikiWord
-    r"|(?<=[A-Z])(?:"
+    # a capitalised word, its first letter read: Ns/{{Free Link}}, Ns/Page or Ns.Page, WikiWord.
+    # Each of the three needs, after the lower-case letters that follow the capital, a capital or a
+    # digit (a WikiWord's hump, a namespace's next letters) or a "/" or "."; the lookahead asks that
+    # first, so a word of prose ("The ") fails once instead of in each alternative.
+    r"|(?<=[A-Z])(?=[a-z]*+[A-Z0-9/.])(?:"
     r"(?<![A-Za-z0-9](?s:.))(?P<fns>[A-Za-z0-9]*+)/\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*)(?P<free>)"
     r"|" + _WORD_START + r"(?P<ns>[A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
     r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN[len("[A-Z]"):] + r")"
