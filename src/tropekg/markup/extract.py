@@ -186,6 +186,12 @@ class _Span:
     whole_italic: bool  # the link is all an italic span holds: ''Film/Foo''
 
 
+# Node kinds as module names: read per node in the walks below, an attribute of the tree module
+# each time would be a measurable part of them
+_SHOWN_AS_IS = frozenset({N.TEXT, N.ESCAPED, N.URL, N.HANDLE})
+_LINK, _POTHOLE = N.LINK, N.POTHOLE
+
+
 def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
     """Visible text of inline nodes, the links in it, and whether a spoiler is among them."""
     parts: list[str] = []
@@ -202,17 +208,17 @@ def _visit(nodes: list[N.Node], italic: bool, spoiler: bool, sole: bool, parts: 
     once per level, not a closure per line: this runs for every example of every page)."""
     for node in nodes:
         kind = node.kind
-        if kind == N.TEXT or kind == N.ESCAPED or kind == N.URL or kind == N.HANDLE:
+        if kind in _SHOWN_AS_IS:
             value = node.value
             if value:
                 parts.append(value)
                 length += len(value)
-        elif kind == N.LINK:
+        elif kind == _LINK:
             value = node.value if node.value is not None else spaced(node.title.name)
             parts.append(value)
             spans.append(_Span(node.title, length, length + len(value), italic, spoiler, sole))
             length += len(value)
-        elif kind == N.POTHOLE:
+        elif kind == _POTHOLE:
             start = length
             if node.children:
                 length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length)
@@ -518,9 +524,9 @@ def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
     """Every link among ``nodes`` and below them, in document order (``Node.walk``'s order)."""
     for node in nodes:
         kind = node.kind
-        if kind == N.LINK:
+        if kind == _LINK:
             links.append(Link(node.title, node.value, node.line))
-        elif kind == N.POTHOLE:
+        elif kind == _POTHOLE:
             label = _clean(N.plain_text(node.children)) or None
             links.append(Link(node.title, label, node.line))
         if node.children:
