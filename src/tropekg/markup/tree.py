@@ -381,6 +381,11 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
                 inline = b.inline
                 if len(inline) > 1 and inline[-1].kind == formatting:
                     inline.pop()  # closes the innermost open node: what toggle() would do
+                elif len(inline) == 1:
+                    # opens on a line with nothing open: what toggle() and push() would do
+                    node = Node(formatting, line, [])
+                    inline[0].children.append(node)
+                    inline.append(node)
                 else:
                     b.toggle(formatting, line)
             elif kind == t_close:
