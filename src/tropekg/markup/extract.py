@@ -189,7 +189,8 @@ class _Span:
 # Node kinds as module names: read per node in the walks below, an attribute of the tree module
 # each time would be a measurable part of them
 _SHOWN_AS_IS = frozenset({N.TEXT, N.ESCAPED, N.URL, N.HANDLE})
-_LINK, _POTHOLE = N.LINK, N.POTHOLE
+_LINK, _POTHOLE, _LINKS = N.LINK, N.POTHOLE, frozenset({N.LINK, N.POTHOLE})
+_TEXT, _COMMENT, _DIRECTIVE, _SPOILER, _ITALIC, _NOTE = N.TEXT, N.COMMENT, N.DIRECTIVE, N.SPOILER, N.ITALIC, N.NOTE
 
 
 def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
@@ -227,16 +228,16 @@ def _visit(nodes: list[N.Node], italic: bool, spoiler: bool, sole: bool, parts: 
                 parts.append(value)
                 length += len(value)
             spans.append(_Span(node.title, start, length, italic, spoiler, sole))
-        elif kind == N.COMMENT or kind == N.DIRECTIVE:
+        elif kind == _COMMENT or kind == _DIRECTIVE:
             continue
-        elif kind == N.SPOILER:
+        elif kind == _SPOILER:
             spoiler_seen[0] = True
             length = _visit(node.children, italic, True, False, parts, spans, spoiler_seen, length)
-        elif kind == N.ITALIC:
-            significant = [c for c in node.children if not (c.kind == N.TEXT and not (c.value or "").strip())]
-            only = len(significant) == 1 and significant[0].kind in (N.LINK, N.POTHOLE)
+        elif kind == _ITALIC:
+            significant = [c for c in node.children if not (c.kind == _TEXT and not (c.value or "").strip())]
+            only = len(significant) == 1 and significant[0].kind in _LINKS
             length = _visit(node.children, True, spoiler, only, parts, spans, spoiler_seen, length)
-        elif kind == N.NOTE:
+        elif kind == _NOTE:
             parts.append(" (")
             length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length + 2)
             parts.append(")")
