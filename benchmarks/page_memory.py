@@ -148,15 +148,18 @@ def print_table(rows: list[dict]) -> None:
 def profile(quick: bool, seed: int) -> None:
     from tropekg.build.discover import SourceFile
     from tropekg.build.page import BuildConfig, build_page
+    from tropekg.build.spool import block_length
     from tropekg.markup.extract import extract
-    from tropekg.markup.tokens import tokenize
+    from tropekg.markup.tokens import iter_tokens, tokenize
     from tropekg.markup.tree import build_tree
     from tropekg.rdf.iris import IriScheme
     from tropekg.rdf.mapping import Provenance, page_quads
     from tropekg.titles import parse_title
 
     title = parse_title("Main/SomePage")
-    config = BuildConfig.for_build("https://w3id.org/tropekg/", {})
+    # as in a build: a page past one chunk of quads is spooled to disk
+    spool = tempfile.TemporaryDirectory(prefix="tropekg-page-memory-")
+    config = BuildConfig.for_build("https://w3id.org/tropekg/", {}, spool_dir=Path(spool.name))
     for name, text in pages(quick, seed).items():
         size = len(text.encode("utf-8"))
         print(f"{name}: {size / MB:.1f} MB")
@@ -174,10 +177,9 @@ def profile(quick: bool, seed: int) -> None:
         step("tokens (all)", tokens)
         del tokens
         tracemalloc.reset_peak()
-        root, warnings = build_tree(tokenize(text))
+        root, warnings = build_tree(iter_tokens(text))  # tokens one at a time, as parse_text reads them
         step("tree", root)
-        page = extract(title, root, warnings)
-        step("tree + page model", page)
+        page = extract(title, root, warnings, consume=True)  # as parse_text does: the tree let go as read
         del root
         step("page model", page)
         quads = page_quads(page, Provenance("x", "0" * 64), IriScheme())
@@ -186,10 +188,11 @@ def profile(quick: bool, seed: int) -> None:
         data = text.encode("utf-8")
         tracemalloc.reset_peak()
         result = build_page(SourceFile(Path("Main/SomePage.txt"), "Main/SomePage.txt", title), data, config)
-        step("build_page, whole", result)
-        print(f"  blocks: {', '.join(f'{k} {len(v) / MB:.1f} MB' for k, v in result.blocks.items())}")
+        step("build_page, spooled", result)
+        print(f"  blocks: {', '.join(f'{k} {block_length(v) / MB:.1f} MB' for k, v in result.blocks.items())}")
         del result, data
         tracemalloc.stop()
+    spool.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:

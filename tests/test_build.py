@@ -20,7 +20,7 @@ import tropekg.build.outputs as outputs_module
 import tropekg.build.page as page_module
 import tropekg.build.pool as pool_module
 from tropekg import __version__
-from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, build
+from tropekg.build import OUTPUT_FILES, PART_FILES, REPORT_FILE, BuildError, build
 from tropekg.rdf.iris import DEFAULT_BASE
 
 TK = Namespace("https://w3id.org/tropekg/ontology#")
@@ -302,8 +302,8 @@ def test_outputs_read_back_under_another_base(tmp_path):
 
 def test_formats_pick_the_outputs(tmp_path):
     report = build([EXAMPLES], tmp_path, formats=("turtle",), jobs=1)
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted([OUTPUT_FILES["turtle"], REPORT_FILE])
-    assert set(report.outputs) == {"turtle", "report"}
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted([OUTPUT_FILES["turtle"], REPORT_FILE, *PART_FILES])
+    assert set(report.outputs) == {"turtle", "report", "manifest"}
     with pytest.raises(BuildError, match="unknown output format"):
         build([EXAMPLES], tmp_path, formats=("rdfxml",))
 
@@ -351,7 +351,7 @@ def test_a_failed_build_leaves_the_previous_outputs(tmp_path, monkeypatch, victi
     out = tmp_path / "out"
     build([EXAMPLES], out, jobs=1, cache=False)
     before = _snapshot(out)
-    assert set(before) == set(OUTPUT_FILES.values()) | {REPORT_FILE}
+    assert set(before) == set(OUTPUT_FILES.values()) | {REPORT_FILE, *PART_FILES}
 
     def fail_midway(*args, **kwargs):
         raise RuntimeError("simulated failure")

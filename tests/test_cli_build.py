@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import tropekg.build.outputs as outputs_module
-from tropekg.build import OUTPUT_FILES, REPORT_FILE
+from tropekg.build import OUTPUT_FILES, PART_FILES, REPORT_FILE
 from tropekg.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "pages"
-ALL_OUTPUTS = sorted([*OUTPUT_FILES.values(), REPORT_FILE])
+ALL_OUTPUTS = sorted([*OUTPUT_FILES.values(), REPORT_FILE, *PART_FILES])
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_format_picks_outputs(runner, tmp_path):
     result = runner.invoke(cli, ["build", str(EXAMPLES), "-o", str(tmp_path),
                                  "--format", "nquads", "--format", "turtle"])
     assert result.exit_code == 0, result.output
-    assert _names(tmp_path) == sorted([OUTPUT_FILES["nquads"], OUTPUT_FILES["turtle"], REPORT_FILE])
+    assert _names(tmp_path) == sorted([OUTPUT_FILES["nquads"], OUTPUT_FILES["turtle"], REPORT_FILE, *PART_FILES])
 
 
 def test_unknown_format_is_a_usage_error(runner, tmp_path):

@@ -425,3 +425,84 @@ def test_a_report_that_leads_to_an_endless_file_is_never_read(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "report.json is a symbolic link to /dev/zero" in done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+# -- the page parts of a build without merged files ---------------------------------------------------
+
+PART_CASES = ["an entry leads out", "a subfolder leads out", "the cache leads out", "a part's name leads up",
+              "the manifest leads out", "an entry is a FIFO"]
+
+
+def _plant_part(out: Path, victim: Path, what: str) -> None:
+    """Tamper with the page parts of ``out`` so that reading them as tropekg reads its own would
+    read the victim's copy: every copy holds the very bytes of the part, so a reader that
+    followed it would load without a word."""
+    manifest = out / "manifest.json"
+    key = json.loads(manifest.read_bytes())["pages"][0][1]
+    entry = out / ".cache" / key[:2] / key
+    if what == "an entry leads out":
+        shutil.copy(entry, victim / "planted-entry")
+        entry.unlink()
+        entry.symlink_to(victim / "planted-entry")
+    elif what == "a subfolder leads out":
+        shutil.copytree(entry.parent, victim / "planted-subfolder")
+        shutil.rmtree(entry.parent)
+        entry.parent.symlink_to(victim / "planted-subfolder")
+    elif what == "the cache leads out":
+        shutil.copytree(out / ".cache", victim / "planted-cache")
+        shutil.rmtree(out / ".cache")
+        (out / ".cache").symlink_to(victim / "planted-cache")
+    elif what == "a part's name leads up":
+        shutil.copy(entry, victim / "planted-entry")
+        doc = json.loads(manifest.read_bytes())
+        doc["pages"][0][1] = "../../home_sim/planted-entry"
+        manifest.write_text(json.dumps(doc))  # through .current: the version's own manifest
+    elif what == "the manifest leads out":
+        version = out / os.readlink(out / ".current")
+        shutil.copy(version / "manifest.json", victim / "planted-manifest.json")
+        (version / "manifest.json").unlink()
+        (version / "manifest.json").symlink_to(victim / "planted-manifest.json")
+    elif what == "an entry is a FIFO":
+        entry.unlink()
+        os.mkfifo(entry)
+
+
+@pytest.mark.parametrize("what", PART_CASES)
+def test_page_parts_are_read_only_inside_the_folder(tmp_path, what):
+    """load and validate read a --no-merged build through its manifest: the manifest, the cache,
+    its subfolders and entries are each refused when they lead out of the folder or are not
+    what tropekg writes; a build afterwards replaces them (or refuses a cache that is a link)."""
+    victim = _victim(tmp_path)
+    out = tmp_path / "parts"
+    build([EXAMPLES], out, jobs=1, merged=False)
+    _plant_part(out, victim, what)
+    before = _tree(victim) if what != "an entry is a FIFO" else None
+
+    for command in (["load", out, "--store", tmp_path / "kg"], ["validate", out, "--jobs", "1"]):
+        code, output = _tropekg(*command)
+        assert code == 2, (command, output)
+        assert "internal error" not in output
+        assert "build the folder again" in output or "leads" in output or "symbolic link" in output, output
+    if before is not None:
+        assert _tree(victim) == before
+
+    code, output = _tropekg("build", EXAMPLES, "-o", out, "-q", "--jobs", "1", "--no-merged")
+    if what == "the cache leads out":  # the parts' own folder: refused, never written through
+        assert code == 2 and ".cache is a symbolic link" in output and "remove it" in output
+        assert "--no-cache" not in output  # which would not help: the parts live there
+    else:
+        assert code == 0, output
+        assert _tropekg("load", out, "--store", tmp_path / "kg2")[0] == 0
+    if before is not None:
+        assert _tree(victim) == before
+
+
+def test_a_parts_build_with_no_cache_still_refuses_a_cache_that_is_a_link(tmp_path):
+    victim = _victim(tmp_path)
+    out = tmp_path / "parts"
+    out.mkdir()
+    (out / ".cache").symlink_to(victim / "docs")
+    before = _tree(victim)
+    code, output = _tropekg("build", EXAMPLES, "-o", out, "-q", "--jobs", "1", "--no-merged", "--no-cache")
+    assert code == 2 and ".cache is a symbolic link" in output
+    assert _tree(victim) == before

@@ -15,7 +15,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from tropekg.build import OUTPUT_FILES, REPORT_FILE, build
+from tropekg.build import OUTPUT_FILES, PART_FILES, REPORT_FILE, build
+from tropekg.build.manifest import PartsReader
 from tropekg.rdf.iris import IriScheme
 from tropekg.readers.source import PageError, title_from_path
 from tropekg.titles import make_title, parse_title
@@ -197,7 +198,7 @@ sys.argv = ["tropekg"] + sys.argv[4:]
 from tropekg.cli import main
 main()
 """
-SWITCH_NAMES = ",".join([*OUTPUT_FILES.values(), REPORT_FILE, ".current"])
+SWITCH_NAMES = ",".join([*OUTPUT_FILES.values(), *PART_FILES, REPORT_FILE, ".current"])
 ALL = ("nquads", "trig", "turtle", "jsonld")
 
 
@@ -207,7 +208,10 @@ def _seen(out: Path) -> dict[str, bytes]:
     import json
 
     seen = {}
-    for name in (*OUTPUT_FILES.values(), REPORT_FILE):
+    if (out / PART_FILES[0]).exists():  # and the dataset read through the page parts
+        with PartsReader(out) as parts:
+            seen["parts"] = parts.read()
+    for name in (*OUTPUT_FILES.values(), *PART_FILES, REPORT_FILE):
         if (out / name).exists():
             data = (out / name).read_bytes()
             if name == REPORT_FILE:
@@ -220,25 +224,31 @@ def _seen(out: Path) -> dict[str, bytes]:
 
 
 def _build_args(pages: Path, out: Path, formats) -> list[str]:
+    if not formats:  # page parts, no merged file
+        return ["build", str(pages), "-o", str(out), "-q", "--jobs", "1", "--no-merged"]
     return ["build", str(pages), "-o", str(out), "-q", "--jobs", "1", *[a for f in formats for a in ("--format", f)]]
 
 
 @pytest.mark.parametrize("scenario", ["a second build", "fewer formats", "more formats", "an older tropekg's folder",
-                                      "a first build"])
+                                      "a first build", "page parts", "page parts after merged files"])
 def test_a_build_killed_at_each_rename_of_the_switch_never_shows_a_mix(tmp_path, scenario):
     """The review killed builds just after the first rename of the switch 5 times of 5 and found
     dataset.nq new beside the old outputs. Here every rename that changes what readers see is a
     kill point, in five kinds of folder; after each kill a reader sees the previous build whole or
     the new one whole, and a rerun finishes the job."""
     first_formats, formats = {"fewer formats": (ALL, ("nquads",)),
-                              "more formats": (("nquads", "turtle"), ALL)}.get(scenario, (ALL, ALL))
+                              "more formats": (("nquads", "turtle"), ALL),
+                              "page parts": ((), ()),  # a rebuild writing only the changed pages' parts
+                              "page parts after merged files": (ALL, ())}.get(scenario, (ALL, ALL))
     newer = tmp_path / "newer"
     shutil.copytree(EXAMPLES, newer)
     (newer / "Main" / "AddedTrope.txt").write_text("A trope added since. See also TheHero.\n")
     template = tmp_path / "template"
     if scenario != "a first build":
-        build([EXAMPLES], template, jobs=1, formats=first_formats)
+        build([EXAMPLES], template, jobs=1, formats=first_formats or ALL, merged=bool(first_formats))
         if scenario == "an older tropekg's folder":
+            for name in PART_FILES:  # an older tropekg wrote none
+                (template / name).unlink()
             for name in (*OUTPUT_FILES.values(), REPORT_FILE):
                 if (template / name).exists():
                     data = (template / name).read_bytes()
@@ -250,7 +260,7 @@ def test_a_build_killed_at_each_rename_of_the_switch_never_shows_a_mix(tmp_path,
         template.mkdir()
     before = _seen(template)
     clean = tmp_path / "clean"
-    build([newer], clean, jobs=1, formats=formats)
+    build([newer], clean, jobs=1, formats=formats or ALL, merged=bool(formats))
     after = _seen(clean)
     kills = 0
     for k in range(1, 8):

@@ -280,3 +280,45 @@ def test_synth_refuses_a_folder_it_did_not_write(tmp_path):
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
     with pytest.raises(SynthError):
         generate(tmp_path, 5, 5)
+
+
+# -- the corpus as the site renders it (--html) ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def html_corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("synth-html") / "corpus"
+    generate(root, TROPES, WORKS, seed=7, html=True)
+    return root
+
+
+def test_html_corpus_is_the_same_pages_as_the_site_renders_them(html_corpus, synth_corpus, stats, tmp_path):
+    from tropekg.markup.html import parse_html
+
+    html_stats = json.loads((html_corpus / STATS_FILE).read_text())
+    assert html_stats["examples"] == stats["examples"] and html_stats["pages"] == stats["pages"]
+    markup = sorted(p.relative_to(synth_corpus).with_suffix("").as_posix() for p in synth_corpus.glob("*/*.txt"))
+    html = sorted(p.relative_to(html_corpus).with_suffix("").as_posix() for p in html_corpus.glob("*/*.html"))
+    assert html == markup
+    # each page names itself, and reads into the page model the markup gives
+    name = stats["samples"]["trope"]
+    from_html = parse_html((html_corpus / f"{name}.html").read_bytes(), str(html_corpus / f"{name}.html"))
+    from_markup = parse_file(synth_corpus / f"{name}.txt")
+    assert str(from_html.title) == name and from_html.kind == from_markup.kind == "trope"
+    assert [(str(e.work), e.mode, e.depth, e.spoiler) for e in from_html.examples] == \
+           [(str(e.work), e.mode, e.depth, e.spoiler) for e in from_markup.examples]
+    assert {k: sorted(map(str, v)) for k, v in from_html.relations.items()} == \
+           {k: sorted(map(str, v)) for k, v in from_markup.relations.items()}
+    text = (html_corpus / f"{name}.html").read_text()
+    assert '<div id="main-article"' in text and 'class="twikilink"' in text and "%%" not in text
+    # built, it holds every example, and the unreadable pages fail as pages with no article
+    report = build([html_corpus], tmp_path / "out", jobs=2, merged=False)
+    assert report.examples == stats["examples"]
+    assert sorted(f["path"].rsplit("/", 2)[-2] + "/" + Path(f["path"]).stem for f in report.failed) == \
+           sorted(stats["unreadable_pages"])
+    assert all("main-article" in f["reason"] for f in report.failed)
+
+
+def test_html_corpus_same_seed_same_bytes(html_corpus, tmp_path):
+    again = tmp_path / "again"
+    generate(again, TROPES, WORKS, seed=7, html=True)
+    assert _files(again) == _files(html_corpus)

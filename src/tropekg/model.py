@@ -78,7 +78,7 @@ class Example:
     folder: str | None
     line: int
     spoiler: bool
-    mentions: list[Title]
+    mentions: list[Title] | tuple[Title, ...]  # a shared empty tuple when none
     text: str
     column: int | None = None  # on ``line``, where the source has many bullets on one line (HTML)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
@@ -128,9 +129,20 @@ def markdown_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]#|])", r"\\\1", text)
 
 
-def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1) -> AnalysisReport:
+# The steps of an analysis, for progress: reading the kinds, works, hierarchy, rankings,
+# co-occurrence and communities.
+ANALYSIS_STEPS = 6
+
+
+def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1,
+            progress: Callable[[int, int], None] | None = None) -> AnalysisReport:
     """The relationship analysis of ``tropekg analyze``. ``threshold`` is the number of shared works
-    that links two tropes in the co-occurrence graph; ``seed`` makes Louvain repeatable."""
+    that links two tropes in the co-occurrence graph; ``seed`` makes Louvain repeatable.
+    ``progress(done, total)`` counts its steps (:data:`ANALYSIS_STEPS`)."""
+    def step(n: int) -> None:
+        if progress is not None:
+            progress(n, ANALYSIS_STEPS)
+
     reader = reader_of(source)
     h = hierarchy_graph(reader)
     report = AnalysisReport()
@@ -138,8 +150,10 @@ def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1) -> Anal
         total, wanted = reader.kind_counts.get(kind, (0, 0))
         if total:
             report.kinds[kind] = {"total": total, "wanted": wanted}
+    step(1)
     media = Counter(info["medium"] for info in reader.works.values())
     report.media = dict(sorted(media.items(), key=lambda kv: (-kv[1], kv[0])))
+    step(2)
 
     depth = depths(h)
     listed, in_cycles = cycles(h)
@@ -159,6 +173,7 @@ def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1) -> Anal
         "top": top,
     }
 
+    step(3)
     subs = {n: len(sub_tropes(h, n)) for n in h}
     by_subs = ranked(subs, top)
     report.rankings = {
@@ -170,7 +185,9 @@ def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1) -> Anal
         "subverted": [{"trope": n, "score": s}
                       for n, s in ranked(mode_counts(reader, "Subverted"), top)],
     }
+    step(4)
     co = cooccurrence_graph(reader, threshold=threshold)
+    step(5)
     report.communities = communities(co, seed=seed, top=min(top, 5))
     mentioned = set(report.hierarchy["roots"]) | set(report.hierarchy["multi_parent"])
     for parents in report.hierarchy["multi_parent"].values():
@@ -180,4 +197,5 @@ def analyze(source, *, top: int = 10, threshold: int = 1, seed: int = 1) -> Anal
     for c in report.communities:
         mentioned.update(c["top"])
     report.labels = {n: reader.label(n) for n in sorted(mentioned)}
+    step(6)
     return report

@@ -5,7 +5,8 @@ build out.
     OUT/.current -> .versions/<n>          the build readers see: one symbolic link
     OUT/dataset.nq -> .current/dataset.nq  the names people and tools open
     OUT/.lock                              held by the build writing here
-    OUT/.cache/                            the page cache (:mod:`.cache`)
+    OUT/.cache/                            the page cache (:mod:`.cache`), also the page parts
+                                           each version's manifest.json names
 
 A build writes a new version beside the current one and publishes it by renaming a new ``.current``
 link over the old one, a single atomic rename: whenever the build is killed, opening
@@ -32,7 +33,9 @@ from pathlib import Path
 
 from tropekg.atomic import fsync_dir
 from tropekg.build.discover import BuildError
+from tropekg.build.manifest import MANIFEST_FILE, WANTED_FILE
 from tropekg.build.outputs import OUTPUT_FILES, REPORT_FILE
+from tropekg.locks import LockBusy, LockRefused, describe, exclusive_lock
 
 LOCK_FILE = ".lock"
 VERSIONS_DIR = ".versions"
@@ -41,7 +44,9 @@ CURRENT_LINK = ".current"
 # completes or drops what such a build left, and readers refuse a folder it left half switched.
 LEGACY_JOURNAL = ".commit"
 LEGACY_STAGING = re.compile(r"\.staging-[A-Za-z0-9_]+")
-OUTPUT_NAMES = (*OUTPUT_FILES.values(), REPORT_FILE)
+# the page parts' manifest and the graphs no page holds are outputs too: the cache entries they
+# name are shared by the versions (see .manifest)
+OUTPUT_NAMES = (*OUTPUT_FILES.values(), MANIFEST_FILE, WANTED_FILE, REPORT_FILE)
 
 _VERSION = re.compile(r"[0-9]{1,9}")
 _TEMPORARY_LINK = re.compile(r"\.tropekg-link-[0-9a-f]{16}")
@@ -61,17 +66,6 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _what(path: Path, st: os.stat_result) -> str:
-    """What a name that should not be there is, for a message."""
-    if stat.S_ISLNK(st.st_mode):
-        return f"a symbolic link (to {os.readlink(path)})"
-    if stat.S_ISDIR(st.st_mode):
-        return "a folder"
-    if stat.S_ISREG(st.st_mode):
-        return "a file"
-    return "a special file"
-
-
 def _remove(path: Path) -> None:
     """Remove a name of the folder itself: a link is removed, never what it leads to (rmtree does
     not follow links either)."""
@@ -89,32 +83,17 @@ def _remove(path: Path) -> None:
 def lock(out_dir: Path):
     """An exclusive lock on the output folder for the length of a build (a file object; close it
     to release). Refuses a ``.lock`` that is not a plain file: tropekg never creates or writes a
-    file through a link."""
-    import fcntl
-
+    file through a link, nor waits on a FIFO."""
     path = out_dir / LOCK_FILE
     try:
-        # O_NONBLOCK: opening a FIFO planted as .lock fails at once instead of waiting for a reader
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
-    except OSError as e:
-        st = _lstat(path)
-        if st is not None and not stat.S_ISREG(st.st_mode):
-            raise FolderError(f"{path} is {_what(path, st)}, not the lock file tropekg keeps there; tropekg "
-                              f"never writes through it: remove it (rm {path}) and build again") from None
-        raise FolderError(f"{out_dir}: cannot write the output folder: {e.strerror or e}") from None
-    f = os.fdopen(fd, "a")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        f.close()
-        raise FolderError(f"{path} is not a plain file, not the lock file tropekg keeps there: remove it "
-                          "and build again")
-    try:
-        # a POSIX record lock belongs to this process alone: the pool's workers do not inherit it,
-        # so a killed build releases it at once even while its workers wind down
-        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
+        return exclusive_lock(path)
+    except LockRefused as e:
+        raise FolderError(f"{path} is {e.what}, not the lock file tropekg keeps there; tropekg never "
+                          f"writes through it: remove it (rm {path}) and build again") from None
+    except LockBusy:
         raise FolderError(f"{out_dir}: another tropekg build is writing here") from None
-    return f
+    except OSError as e:
+        raise FolderError(f"{out_dir}: cannot write the output folder: {e.strerror or e}") from None
 
 
 # -- reading a build folder ------------------------------------------------------------------------
@@ -128,7 +107,7 @@ def current_version(out_dir: Path) -> Path | None:
     if st is None:
         return None
     if not stat.S_ISLNK(st.st_mode):
-        raise FolderError(f"{link} is {_what(link, st)}, not the link to the current outputs tropekg makes; "
+        raise FolderError(f"{link} is {describe(link, st)}, not the link to the current outputs tropekg makes; "
                           f"{_WAY_OUT}")
     target = os.readlink(link)
     head, _, number = target.partition("/")
@@ -140,7 +119,7 @@ def current_version(out_dir: Path) -> Path | None:
         if st is None:
             raise FolderError(f"{link} leads to {target}, which is missing: build into the folder again")
         if not stat.S_ISDIR(st.st_mode):
-            raise FolderError(f"{path} is {_what(path, st)}, not a folder of outputs; {_WAY_OUT}")
+            raise FolderError(f"{path} is {describe(path, st)}, not a folder of outputs; {_WAY_OUT}")
     return out_dir / VERSIONS_DIR / number
 
 
@@ -164,7 +143,7 @@ def published(out_dir: Path, name: str) -> Path | None:
                 f"you know the files are whole, remove {out_dir / LEGACY_JOURNAL}")
         return path
     if not stat.S_ISLNK(st.st_mode):
-        raise FolderError(f"{path} is {_what(path, st)}, not a file of outputs")
+        raise FolderError(f"{path} is {describe(path, st)}, not a file of outputs")
     target = os.readlink(path)
     if target != f"{CURRENT_LINK}/{name}":
         raise FolderError(f"{path} is a symbolic link to {target}, not one tropekg makes; {_WAY_OUT}")
@@ -175,7 +154,7 @@ def published(out_dir: Path, name: str) -> Path | None:
     if st is None:
         return None
     if not stat.S_ISREG(st.st_mode):
-        raise FolderError(f"{version / name} is {_what(version / name, st)}, not a file of outputs; {_WAY_OUT}")
+        raise FolderError(f"{version / name} is {describe(version / name, st)}, not a file of outputs; {_WAY_OUT}")
     return path
 
 
@@ -192,7 +171,7 @@ def new_version(out_dir: Path) -> Path:
     versions = out_dir / VERSIONS_DIR
     st = _lstat(versions)
     if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise FolderError(f"{versions} is {_what(versions, st)}, not the folder tropekg keeps its outputs "
+        raise FolderError(f"{versions} is {describe(versions, st)}, not the folder tropekg keeps its outputs "
                           f"in; tropekg never writes through it: remove it (rm {versions}) and build again")
     if st is None:
         versions.mkdir()

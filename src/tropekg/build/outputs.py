@@ -18,14 +18,26 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import IO
 
 from pyoxigraph import Quad, RdfFormat, Triple, serialize
 
 from tropekg import __version__
+from tropekg.build import cache
 from tropekg.build.description import description_quads
-from tropekg.build.merged import MergedGraph
+from tropekg.build.discover import BuildError
+from tropekg.build.manifest import WANTED_FILE, Manifest, PageRow
+from tropekg.build.merged import MergedCounts, MergedGraph
 from tropekg.build.page import PageResult, canonical, references_of, trig_block, turtle_block
-from tropekg.build.spool import LineSorter, SpoolFile, block_lines, copy_block, discard
+from tropekg.build.spool import (
+    Block,
+    LineSorter,
+    SpoolFile,
+    block_lines,
+    block_pieces,
+    copy_block,
+    discard,
+)
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.jsonld import JSONLD_FOOTER, jsonld_header, jsonld_nodes
 from tropekg.rdf.mapping import naming, tk
@@ -41,9 +53,10 @@ OUTPUT_FILES = {
 REPORT_FILE = "report.json"
 
 # Class priority when several pages link to one undescribed page in different ways.
-# The wanted pages' quads written at a time (about 7,000 pages; a build that wants fewer writes
-# their TriG in one block, as before).
-WANTED_CHUNK = 50_000
+# The wanted pages' quads written at a time (about 1,400 pages; a build that wants fewer writes
+# their TriG in one block, as before). 50,000 at a time, with their serialisations, were the peak
+# of building one page that links to 24,000 pages no page describes (about 100 MB).
+WANTED_CHUNK = 10_000
 _CLASS_RANK = {"Creator": 1, "Trope": 2, "UsefulNotesTopic": 3, None: 9}
 
 
@@ -133,21 +146,64 @@ class _JsonLdGraph:
         self.f.write(JSONLD_FOOTER)
 
 
+class _PageRefs:
+    """The links of the pages of a build that the wanted-pages graph may need, kept small: per
+    page, the links to pages the build does not describe, and the links to pages it does
+    describe packed into one string, unpacked only for the pages that failed (a rare case)."""
+
+    def __init__(self, spellings: dict[str, str]):
+        self.spellings = spellings
+        self.packed: dict[int, str] = {}  # row index -> links to described pages, packed
+
+    def split(self, index: int, references) -> list[tuple[str, str, str | None]]:
+        outside: list[tuple[str, str, str | None]] = []
+        inside: list[str] = []
+        for ref in references:
+            if ref[0] in self.spellings:
+                inside.append(f"{ref[0]}\x1f{ref[1]}\x1f{ref[2] or ''}")
+            else:
+                outside.append(ref)
+        if inside:
+            self.packed[index] = "\x1e".join(inside)
+        return outside
+
+    def to(self, index: int, keys: set[str]) -> list[tuple[str, str, str | None]]:
+        """The links of row ``index`` to the pages ``keys``, unpacked."""
+        out = []
+        for item in self.packed.get(index, "").split("\x1e") if index in self.packed else ():
+            key, spelling, cls = item.split("\x1f")
+            if key in keys:
+                out.append((key, spelling, cls or None))
+        return out
+
+
 def write_outputs(staging: Path, results: Iterable[PageResult], total: int, report: BuildReport,
                   formats: tuple[str, ...], iris: IriScheme,
-                  progress: Callable[[int, int], None] | None,
-                  sparql_endpoint: str | None = None) -> set[str]:
-    """Write the outputs of ``results`` into ``staging``; fill ``report``; return the cache keys
-    the build used."""
+                  progress: Callable[[int, int], None] | None, sparql_endpoint: str | None = None, *,
+                  merged: bool = True, sink: Callable[[bytes], None] | None = None,
+                  previous: Manifest | None = None, cache_dir: Path | None = None) -> Manifest:
+    """Write the outputs of ``results`` into ``staging``: the merged files of ``formats`` (with
+    ``merged``), ``graphs.nq`` (the wanted pages and the dataset's description) and the manifest;
+    hand every page's N-Quads and then those graphs' to ``sink``, in the order of ``dataset.nq``,
+    each with its triples as default-graph lines (N-Triples are N-Quads of the default graph);
+    fill ``report``; return the manifest.
+
+    Without ``merged`` the merged graph is not written, but the description still gives its counts:
+    each page counts the triples only it can state, and the main process makes distinct the rest
+    (far fewer), which a rebuild reads from the unchanged pages' entries."""
     base = iris.base
     prefixes = prefixes_for(base)
     prefix_lines = "".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode()
-    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats}  # noqa: SIM115
-    merged = MergedGraph(staging / ".merged")
+    files = {fmt: open(staging / OUTPUT_FILES[fmt], "wb") for fmt in formats} if merged else {}  # noqa: SIM115
+    graph = MergedGraph(staging / ".merged")  # every triple (merged) or the shared ones (parts)
+    own = MergedCounts()
     kinds: Counter[str] = Counter()
     described: set[str] = set()
-    refs: dict[str, tuple[str, str | None]] = {}
-    used: set[str] = set()
+    failed_keys: set[str] = set()
+    manifest = Manifest(cache_dir or staging)
+    page_refs = _PageRefs(iris.spellings or {})
+    partial: list[int] = []  # rows whose links came from the last manifest
+    other_graphs = None
     for fmt in ("trig", "turtle"):
         if fmt in files:
             files[fmt].write(prefix_lines)
@@ -157,54 +213,124 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 progress(done, total)
             if result.error is not None:
                 report.failed.append(result.error)
+                failed_keys.add(result.title.casefold())
                 continue
-            if result.cache_key is not None:
-                used.add(result.cache_key)
             report.cached += result.cached
             kinds[result.kind] += 1
             described.add(result.title.casefold())
-            for fmt in ("nquads", "trig"):
-                if fmt in files:
-                    copy_block(result.blocks[fmt], files[fmt])
-            _add_lines(merged, block_lines(result.blocks["triples"]))
+            if result.blocks:
+                for fmt in ("nquads", "trig"):
+                    if fmt in files:
+                        copy_block(result.blocks[fmt], files[fmt])
+                _add_lines(graph, block_lines(result.blocks["triples"] if merged else result.blocks["shared"]))
+                if sink is not None:  # a page's quads, and its triples for the merged default graph
+                    _sink_block(sink, result.blocks["nquads"])
+                    _sink_block(sink, result.blocks["triples"])
+            elif sink is not None or files:
+                raise ValueError(f"no blocks for page {result.title}: a row stands only for a page not written")
+            else:  # an unchanged page: its shared triples from its entry
+                shared = cache.read_block(cache.entry_path(cache_dir, result.cache_key), result.shared_span) \
+                    if cache_dir is not None and result.shared_span else None
+                if shared is None:
+                    raise BuildError(f"the cache entry of page {result.title} cannot be read: "
+                                     "build again with --no-cache")
+                _add_lines(graph, block_lines(shared))
+            if not merged:
+                _add_counts(own, result.own_counts)
             report.quads += result.quads
             report.examples += result.examples
             if result.warnings:
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
-            for key, spelling, cls in references_of(result):
+            index = len(manifest.rows)
+            if result.from_manifest:
+                partial.append(index)
+                refs = list(result.references)
+            else:
+                refs = page_refs.split(index, references_of(result))
+            offset, length = result.nquads_span or (-1, 0)
+            s_offset, s_length = result.shared_span or (-1, 0)
+            manifest.rows.append(PageRow(result.title, result.cache_key or "", offset, length, result.kind,
+                                         result.quads, result.examples, result.warnings, refs,
+                                         result.own_counts, s_offset, s_length))
+            for block in result.blocks.values():
+                discard(block)
+        if not merged and any(row.offset < 0 for row in manifest.rows):
+            raise BuildError("the page parts could not be written to the cache folder: "
+                             "build with the merged files (--format) instead")
+        # The links the wanted graph needs: to pages not described, and to pages that failed.
+        failed_now = failed_keys & set(page_refs.spellings)
+        if partial and not failed_now <= set(previous.failed_keys if previous else ()):
+            _reread_links(manifest, partial, cache_dir)  # a page fails that did not before
+            page_refs = _PageRefs(iris.spellings or {})
+            for index in partial:
+                manifest.rows[index].references = page_refs.split(index, manifest.rows[index].references)
+        refs: dict[str, tuple[str, str | None]] = {}
+        for index, row in enumerate(manifest.rows):
+            row.references = row.references + page_refs.to(index, failed_now)
+            for key, spelling, cls in row.references:
                 cls = sys.intern(cls) if cls else None  # one string per class, not one per link
                 old = refs.get(key)
                 refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
-            for block in result.blocks.values():
-                discard(block)
-        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, merged, report, prefixes,
-                      staging / ".spool")
+        manifest.failed_keys = sorted(failed_now)
+        # the graphs that are no page's: a file of their own (what a load of the page parts reads
+        # after them), and the end of dataset.nq
+        other_graphs = open(staging / WANTED_FILE, "wb")  # noqa: SIM115 - closed below
+        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, other_graphs, graph,
+                      report, prefixes, staging / ".spool", sink)
         jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
-        counts = merged.write(files.get("turtle"), jsonld, prefixes, base)
+        counts = graph.write(files.get("turtle"), jsonld, prefixes, base)
+        if not merged:
+            _add_counts(counts, own)
         report.triples = counts.triples
         # the dataset describes itself, in its own graph, after the data it counts
         page_count = sum(kinds.values())
-        described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in formats},
+        described_by = description_quads(iris, counts, {fmt: OUTPUT_FILES[fmt] for fmt in files},
                                          page_count, dict(kinds), sparql_endpoint)
+        description = canonical(described_by)
         _write_quads(files, described_by, prefixes)
         report.quads += len(described_by)
+        other_graphs.write(description)
+        if sink is not None:
+            sink(description + _ntriples(described_by))
         triples = [Triple(q.subject, q.predicate, q.object) for q in described_by]
         if "turtle" in files:
             files["turtle"].write(turtle_block(triples, prefixes))
         if jsonld is not None:
             jsonld.write(b",\n".join(jsonld_nodes(triples, base)))
             jsonld.close()
-        for f in files.values():
+        for f in (*files.values(), other_graphs):
             f.flush()
             os.fsync(f.fileno())
     finally:
-        merged.close()
+        graph.close()
         for f in files.values():
             f.close()
+        if other_graphs is not None:
+            other_graphs.close()
     report.pages = sum(kinds.values())
     report.kinds = dict(sorted(kinds.items()))
-    return used
+    return manifest
+
+
+def _add_counts(total: MergedCounts, part) -> None:
+    """Add a page's own counts (a dict, as pages give them) or other counts to ``total``."""
+    get = part.get if isinstance(part, dict) else (lambda k, d=None: getattr(part, k, d))
+    total.triples += get("triples", 0)
+    total.subjects += get("subjects", 0)
+    total.entities += get("entities", 0)
+    total.properties.update(get("properties", {}))
+    total.classes.update(get("classes", {}))
+
+
+def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -> None:
+    """Give the rows taken from the last manifest all their links again, from their entries."""
+    for index in rows:
+        row = manifest.rows[index]
+        full = cache.read_references(cache.entry_path(cache_dir, row.cache_key)) if cache_dir else None
+        if full is None:
+            raise BuildError(f"the cache entry of page {row.title} cannot be read: build again with --no-cache")
+        row.references = full
 
 
 def _add_lines(merged: MergedGraph, lines: Iterable[bytes], batch: int = 10_000) -> None:
@@ -219,32 +345,48 @@ def _add_lines(merged: MergedGraph, lines: Iterable[bytes], batch: int = 10_000)
         merged.add(b"\n".join(held))
 
 
-def _write_wanted(chunks: Iterator[list[Quad]], files: dict, merged: MergedGraph, report: BuildReport,
-                  prefixes: dict[str, str], spool_dir: Path) -> None:
-    """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk), TriG a block a
-    chunk, and its triples for the merged graph."""
+def _write_wanted(chunks: Iterator[list[Quad]], files: dict, other_graphs: IO[bytes], merged: MergedGraph,
+                  report: BuildReport, prefixes: dict[str, str], spool_dir: Path,
+                  sink: Callable[[bytes], None] | None) -> None:
+    """The wanted pages' graph: canonical N-Quads (sorted on disk past one chunk) into
+    ``other_graphs`` and dataset.nq, TriG a block a chunk, its triples for the merged graph, and
+    both to ``sink``."""
     first = next(chunks, None)
     if first is None:
         return
     second = next(chunks, None)
     sorter = None if second is None else LineSorter(spool_dir)
     for quads in chain([first], [] if second is None else [second], chunks):
+        triples = _ntriples(quads)
         if sorter is None:
-            _write_quads(files, quads, prefixes)
-        else:
+            nquads = canonical(quads)
+            other_graphs.write(nquads)
             if "nquads" in files:
-                sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
-            if "trig" in files:
-                files["trig"].write(trig_block(quads, prefixes))
-        merged.add(_ntriples(quads))
+                files["nquads"].write(nquads)
+        else:
+            nquads = serialize(quads, format=RdfFormat.N_QUADS)
+            sorter.add(nquads.split(b"\n"))
+        if "trig" in files:
+            files["trig"].write(trig_block(quads, prefixes))
+        if sink is not None:  # a load takes them in any order
+            sink(nquads + triples)
+        merged.add(triples)
         report.quads += len(quads)
         report.wanted_pages += sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == tk.WantedPage)
-    if sorter is not None and "nquads" in files:
+    if sorter is not None:
         sorted_lines = SpoolFile(spool_dir, "wanted")
         sorter.write_to(sorted_lines)
         block = sorted_lines.block()
-        copy_block(block, files["nquads"])
+        copy_block(block, other_graphs)
+        if "nquads" in files:
+            copy_block(block, files["nquads"])
         discard(block)
+
+
+def _sink_block(sink: Callable[[bytes], None], block: Block) -> None:
+    """A page's block to ``sink``, a piece at a time when it is spooled."""
+    for piece in block_pieces(block):
+        sink(piece)
 
 
 def _ntriples(quads: list[Quad]) -> bytes:

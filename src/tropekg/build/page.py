@@ -19,14 +19,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
 
 from tropekg.build.discover import SourceFile
 from tropekg.build.spool import Block, LineSorter, SpoolFile, block_lines
 from tropekg.markup.parse import parse_bytes
 from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.mapping import Provenance, map_page, referenced
-from tropekg.rdf.namespaces import prefixes_for
+from tropekg.rdf.namespaces import RDF_TYPE, prefixes_for
 from tropekg.readers import PageError, reader_named
 from tropekg.titles import Title, parse_title
 
@@ -42,6 +42,14 @@ class BuildConfig:
     iris: IriScheme
     formats: tuple[str, ...] = FORMATS
     cache_dir: Path | None = None
+    # whether pages found in the cache are taken from it (False: every page is built again, and
+    # the cache entries, which are also the build's page parts, are written anew)
+    reuse: bool = field(default=True, compare=False)
+    # False: no merged files, the dataset stays in page parts (the blocks a page gives differ)
+    merged: bool = True
+    # every triple as N-Triples too (the "triples" block), for a store loaded alongside the build:
+    # its merged default graph is loaded with the page graphs
+    all_triples: bool = False
     # a digest of ``iris.spellings``: part of every cache key, since a page's IRIs for its links
     # depend on how the linked pages are spelt
     spellings_digest: str = field(default="", compare=False)
@@ -50,9 +58,10 @@ class BuildConfig:
 
     @classmethod
     def for_build(cls, base: str, spellings: dict[str, str], formats: tuple[str, ...] = FORMATS,
-                  cache_dir: Path | None = None, spool_dir: Path | None = None) -> BuildConfig:
+                  cache_dir: Path | None = None, spool_dir: Path | None = None, reuse: bool = True,
+                  merged: bool = True, all_triples: bool = False) -> BuildConfig:
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(spellings.items()))
-        return cls(IriScheme(base, spellings), formats, cache_dir,
+        return cls(IriScheme(base, spellings), formats, cache_dir, reuse, merged, all_triples,
                    hashlib.sha256(text.encode()).hexdigest(), spool_dir)
 
     @property
@@ -75,6 +84,15 @@ class PageResult:
     error: dict | None = None
     cached: bool = False
     cache_key: str | None = None
+    # where its N-Quads block sits in its cache entry (offset, length), once the entry is written
+    nquads_span: tuple[int, int] | None = None
+    # taken from the last build's manifest: ``references`` then holds only the links to pages the
+    # build does not describe or that failed then
+    from_manifest: bool = False
+    # without merged files: what the triples only this page states add to the merged graph's
+    # counts (see _counts_of), and where its shared triples sit in its cache entry
+    own_counts: dict = field(default_factory=dict)
+    shared_span: tuple[int, int] | None = None
 
 
 def canonical(quads: list[Quad]) -> bytes:
@@ -100,30 +118,89 @@ def turtle_block(triples: list[Triple], prefixes: dict[str, str]) -> bytes:
     return _without_prefixes(serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
-def _serialise(result: PageResult, quads: list[Quad], config: BuildConfig) -> None:
+def _serialise(result: PageResult, quads: list[Quad], page_subject: NamedNode, config: BuildConfig) -> None:
     blocks = result.blocks
     blocks["nquads"] = canonical(quads)
     if "trig" in config.formats:
         blocks["trig"] = trig_block(quads, prefixes_for(config.base))
-    # for the merged graph, which the main process writes each triple once, grouped by subject,
-    # and counts for the dataset's description (so whatever the formats)
-    blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
-                                  format=RdfFormat.N_TRIPLES)
+    if config.merged:
+        # for the merged graph, which the main process writes each triple once, grouped by subject,
+        # and counts for the dataset's description (so whatever the formats)
+        blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                      format=RdfFormat.N_TRIPLES)
+        return
+    # Without merged files only the description's counts need the merged graph: the triples only
+    # this page can state are counted here, and the main process makes distinct only the others.
+    own, shared = _split(quads, page_subject)
+    result.own_counts = _counts_of(own, config.base)
+    blocks["shared"] = serialize(shared, format=RdfFormat.N_TRIPLES) if shared else b""
+    if config.all_triples:
+        blocks["triples"] = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                      format=RdfFormat.N_TRIPLES)
+
+
+def _split(quads: list[Quad], page_subject: NamedNode) -> tuple[list[Triple], list[Triple]]:
+    """Triples only this page can state (about its page graph and its examples), and those other
+    pages may state as well: everything said of a page's resource is shared, since pages state
+    things of each other (a creator page names the creator of a work, a work page the tropes the
+    work exemplifies, a page the type of what it links to)."""
+    own: list[Triple] = []
+    shared: list[Triple] = []
+    below = page_subject.value + "/"
+    for q in quads:
+        t = Triple(q.subject, q.predicate, q.object)
+        s = q.subject
+        if s == q.graph_name or (isinstance(s, NamedNode) and s.value.startswith(below)):
+            own.append(t)
+        else:
+            shared.append(t)
+    return own, shared
+
+
+def _counts_of(own: list[Triple], base: str) -> dict:
+    """What a page's own triples add to the merged graph's counts (:class:`~.merged.MergedCounts`).
+    Their subjects (the page graph, the examples) are no other page's."""
+    resource = f"{base}resource/"
+    subjects = {t.subject.value for t in own}
+    counts = {"triples": 0, "subjects": len(subjects),
+              "entities": sum(1 for v in subjects if v.startswith(resource)), "properties": {}, "classes": {}}
+    _add_predicates(counts, own)
+    return counts
+
+
+def _add_predicates(counts: dict, own: list[Triple]) -> None:
+    """Add own triples to a page's counts: how many, and of each property and class."""
+    properties, classes = counts["properties"], counts["classes"]
+    counts["triples"] += len(own)
+    for t in own:
+        properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
+        if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode):
+            classes[t.object.value] = classes.get(t.object.value, 0) + 1
 
 
 class _PageWriter:
     """Serialises a page's quads as they come, a chunk at a time: in memory while the page fits in
-    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on."""
+    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on. A
+    later chunk may repeat a quad of an earlier one (see :func:`map_page`): the sorted N-Quads
+    hold it once, and so does the merged graph; a spooled page's TriG blocks may say it twice.
 
-    def __init__(self, result: PageResult, config: BuildConfig):
+    Without merged files a spooled page gives the blocks a held one does (its shared triples, its
+    own counts): its own triples are counted from its N-Quads once they are sorted and made
+    distinct (each subject's lines are then together), so a repeat is counted once and nothing
+    grows with the page; its shared triples may repeat, as the main process makes them distinct."""
+
+    def __init__(self, result: PageResult, config: BuildConfig, page_subject: NamedNode):
         self.result = result
         self.config = config
+        self.page_subject = page_subject
         self.prefixes = prefixes_for(config.base)
         self.held: list[Quad] | None = None
+        self.chunks = 0
         self.spools: dict[str, SpoolFile] = {}
         self.sorter: LineSorter | None = None
 
     def take(self, quads: list[Quad]) -> None:
+        self.chunks += 1
         if not self.spools and self.held is None:
             self.held = quads
             return
@@ -136,29 +213,45 @@ class _PageWriter:
 
     def _start_spooling(self) -> None:
         folder = self.config.spool_dir
-        names = ["nquads", *(["trig"] if "trig" in self.config.formats else []), "triples"]
+        config = self.config
+        names = ["nquads", *(["trig"] if "trig" in config.formats else []),
+                 *(["triples"] if config.merged or config.all_triples else []),
+                 *([] if config.merged else ["shared"])]
         self.spools = {name: SpoolFile(folder, name) for name in names}
         self.sorter = LineSorter(folder)
+        if not config.merged:
+            self.result.own_counts = {"triples": 0, "subjects": 0, "entities": 0, "properties": {},
+                                      "classes": {}}
         held, self.held = self.held, None
         self._spool(held)
 
     def _spool(self, quads: list[Quad]) -> None:
-        self.result.quads += len(quads)
         self.sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
         if "trig" in self.spools:
             self.spools["trig"].write(trig_block(quads, self.prefixes))
-        self.spools["triples"].write(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
-                                               format=RdfFormat.N_TRIPLES))
+        if "triples" in self.spools:
+            self.spools["triples"].write(serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
+                                                   format=RdfFormat.N_TRIPLES))
+        if "shared" in self.spools:
+            _own, shared = _split(quads, self.page_subject)  # own ones counted once sorted (finish)
+            if shared:
+                self.spools["shared"].write(serialize(shared, format=RdfFormat.N_TRIPLES))
 
     def finish(self, references: Iterable[tuple[Title, str | None]]) -> None:
         result = self.result
         if not self.spools:
-            _serialise(result, self.held or [], self.config)
-            result.quads = len(self.held or [])
+            held = self.held or []
+            if self.chunks > 1:  # repeats across chunks (see the class doc)
+                held = list(dict.fromkeys(held))
+            _serialise(result, held, self.page_subject, self.config)
+            result.quads = len(held)
             result.references = [(t.key, str(t), cls) for t, cls in references]
             return
         self.sorter.write_to(self.spools["nquads"])
+        result.quads = self.sorter.written
         result.blocks = {name: spool.block() for name, spool in self.spools.items()}
+        if "shared" in self.spools:
+            _count_own(result.own_counts, result.blocks["nquads"], self.page_subject, self.config.base)
         refs = SpoolFile(self.config.spool_dir, "references")
         batch: list[bytes] = []
         for title, cls in references:
@@ -168,6 +261,32 @@ class _PageWriter:
                 batch = []
         refs.write(b"".join(batch))
         result.blocks["references"] = refs.block()
+
+
+def _count_own(counts: dict, nquads: Block, page_subject: NamedNode, base: str) -> None:
+    """A spooled page's own triples counted from its sorted, distinct N-Quads (as
+    :func:`_counts_of` counts a held page's): a line is ``S P O G .``, where S, P and G are IRIs
+    (no spaces) and O may hold spaces, so it is split from both ends."""
+    own_prefix = f"<{page_subject.value}/".encode()
+    resource = f"<{base}resource/".encode()
+    rdf_type = f"<{RDF_TYPE.value}>".encode()
+    properties, classes = counts["properties"], counts["classes"]
+    last = None
+    for line in block_lines(nquads):
+        subject, predicate, rest = line.split(b" ", 2)
+        obj, graph = rest[:-2].rsplit(b" ", 1)  # rest is "O G ."
+        if not (subject == graph or subject.startswith(own_prefix)):
+            continue
+        if subject != last:
+            last = subject
+            counts["subjects"] += 1
+            counts["entities"] += subject.startswith(resource)
+        counts["triples"] += 1
+        key = predicate[1:-1].decode()
+        properties[key] = properties.get(key, 0) + 1
+        if predicate == rdf_type and obj.startswith(b"<"):
+            value = obj[1:-1].decode()
+            classes[value] = classes.get(value, 0) + 1
 
 
 def references_of(result: PageResult) -> Iterator[tuple[str, str, str | None]]:
@@ -197,7 +316,7 @@ def build_page(src: SourceFile, data: bytes, config: BuildConfig) -> PageResult:
                            form=src.form)
         page.add_aliases([t for t in map(parse_title, src.aliases) if t is not None])
         prov = Provenance(source_path=src.relative, sha256=hashlib.sha256(data).hexdigest())
-        writer = _PageWriter(result, config)
+        writer = _PageWriter(result, config, config.iris.resource(page.title))
         cuts = map_page(page, prov, config.iris, writer.take, CHUNK)
         writer.finish(referenced(page))
     except PageError as e:

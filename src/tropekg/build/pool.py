@@ -8,12 +8,14 @@ configuration (the IRI scheme with the page spellings) once, in its initializer.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from tropekg.build import cache
 from tropekg.build.discover import SourceFile
+from tropekg.build.manifest import PageRow
 from tropekg.build.page import BuildConfig, PageResult, build_page, page_bytes
 from tropekg.readers import PageError
 
@@ -31,6 +33,7 @@ def result_of(src: SourceFile, config: BuildConfig) -> PageResult:
     key = None
     if config.cache_dir is not None:
         key = cache.cache_key(data, src, config)
+    if key is not None and config.reuse:
         cached = cache.read_entry(cache.entry_path(config.cache_dir, key))
         if cached is not None:
             cached.cache_key = key
@@ -67,24 +70,48 @@ def _in_worker(src: SourceFile) -> PageResult:
     return result_of(src, _worker_config)
 
 
-def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> list[str | None]:
-    """For each page, its cache key when a cache entry exists for it (else None)."""
-    if config.cache_dir is None or not config.cache_dir.is_dir():
-        return [None] * len(sources)  # a first build: no need to read and hash every page here
+def _cached_keys(sources: list[SourceFile], config: BuildConfig) -> tuple[list[str | None], list[int]]:
+    """For each page, its cache key when a cache entry exists for it (else None), and the entry's
+    size. An entry that is not a plain file (a link, a FIFO) is not one: the page is built."""
+    if config.cache_dir is None or not config.reuse or not config.cache_dir.is_dir():
+        # a first build: no need to read and hash every page here
+        return [None] * len(sources), [0] * len(sources)
     keys: list[str | None] = []
+    sizes: list[int] = []
     for src in sources:
         try:
             key = cache.cache_key(page_bytes(src), src, config)
         except PageError:
             keys.append(None)
+            sizes.append(0)
             continue
-        keys.append(key if cache.entry_path(config.cache_dir, key).is_file() else None)
-    return keys
+        size = cache.entry_size(cache.entry_path(config.cache_dir, key))
+        keys.append(key if size is not None else None)
+        sizes.append(size or 0)
+    return keys, sizes
 
 
-def results(sources: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[PageResult]:
-    """Each page's result, in the order of ``sources``."""
-    keys = _cached_keys(sources, config)
+def _row_fits(row: PageRow, size: int) -> bool:
+    """Whether the entry (of ``size`` bytes) holds the blocks the row points at."""
+    return row.offset > 0 and size >= row.offset + row.length and size >= row.shared_offset + row.shared_length
+
+
+def _from_row(row: PageRow) -> PageResult:
+    """A page unchanged since the last build, as its manifest row tells it: no blocks (they stay
+    where they are, in its cache entry), and only the links the wanted graph may need."""
+    return PageResult(title=row.title, kind=row.kind, quads=row.quads, examples=row.examples,
+                      warnings=row.warnings, references=row.references, cached=True,
+                      cache_key=row.cache_key, nquads_span=(row.offset, row.length), from_manifest=True,
+                      own_counts=row.own_counts,
+                      shared_span=(row.shared_offset, row.shared_length) if row.shared_offset >= 0 else None)
+
+
+def results(sources: list[SourceFile], config: BuildConfig, jobs: int,
+            rows: dict[str, PageRow] | None = None) -> Iterator[PageResult]:
+    """Each page's result, in the order of ``sources``. A page whose cache key is that of its
+    row in ``rows`` (the last build's manifest) comes from the row, without its blocks: pass
+    ``rows`` only when the blocks of unchanged pages are not needed."""
+    keys, sizes = _cached_keys(sources, config)
     todo = [src for src, key in zip(sources, keys) if key is None]
     pool = None
     if jobs <= 1 or len(todo) < 8:
@@ -92,11 +119,24 @@ def results(sources: list[SourceFile], config: BuildConfig, jobs: int) -> Iterat
     else:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), config))
-        computed = pool.map(_in_worker, todo, chunksize=chunk)
+        # Forked workers start inside map (all of them, at the first task). Objects of this process
+        # that are garbage but not yet collected (a store a load left, a store being loaded by
+        # build --store) are frozen first: a worker's collector never sees them, so it never runs
+        # their native destructors in a child without the store's threads (the worker aborted,
+        # "Fatal Python error: Aborted" while garbage-collecting).
+        gc.freeze()
+        try:
+            computed = pool.map(_in_worker, todo, chunksize=chunk)
+        finally:
+            gc.unfreeze()
     try:
-        for src, key in zip(sources, keys):
+        for src, key, size in zip(sources, keys, sizes):
             if key is None:
                 yield next(computed)
+                continue
+            row = rows.get(str(src.title)) if rows is not None else None
+            if row is not None and row.cache_key == key and _row_fits(row, size):
+                yield _from_row(row)
                 continue
             cached = cache.read_entry(cache.entry_path(config.cache_dir, key))
             if cached is None:  # damaged since we looked: build it here

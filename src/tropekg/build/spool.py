@@ -15,6 +15,7 @@ import heapq
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,11 @@ def block_length(block: Block) -> int:
 
 
 def _pieces(block: SpooledBlock) -> Iterator[bytes]:
-    fd = os.open(block.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    # never through a link, never a FIFO (a block may stand for part of a cache entry)
+    fd = os.open(block.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{block.path}: not a plain file")
     with os.fdopen(fd, "rb") as f:
         f.seek(block.offset)
         left = block.length
@@ -53,6 +58,14 @@ def _pieces(block: SpooledBlock) -> Iterator[bytes]:
                 raise OSError(f"{block.path}: shorter than the block it should hold")
             left -= len(piece)
             yield piece
+
+
+def block_pieces(block: Block) -> Iterator[bytes]:
+    """The block's bytes, a piece at a time when it is spooled."""
+    if isinstance(block, SpooledBlock):
+        yield from _pieces(block)
+    elif block:
+        yield block
 
 
 def copy_block(block: Block, out: IO[bytes]) -> None:
@@ -106,8 +119,9 @@ class SpoolFile:
 
 
 class LineSorter:
-    """Lines in, all of them sorted out; runs of about ``run`` bytes are sorted and spilled to the
-    spool folder, then merged, so memory holds one run whatever the number of lines."""
+    """Lines in, each once and sorted out (``written`` counts them); runs of about ``run`` bytes
+    are sorted and spilled to the spool folder, then merged, so memory holds one run whatever the
+    number of lines."""
 
     def __init__(self, folder: Path, run: int | None = None):
         self.folder = folder
@@ -115,6 +129,7 @@ class LineSorter:
         self.lines: list[bytes] = []
         self.size = 0
         self.runs: list[Path] = []
+        self.written = 0
 
     def add(self, lines: Iterable[bytes]) -> None:
         for line in lines:
@@ -133,16 +148,19 @@ class LineSorter:
         self.lines, self.size = [], 0
 
     def write_to(self, spool: SpoolFile) -> None:
-        """All the lines, sorted, one a line; the spilled runs are removed."""
+        """All the lines, sorted, one a line, a repeated line once; the spilled runs are removed."""
         self.lines.sort()
         if not self.runs:
-            if self.lines:
-                spool.write(b"\n".join(self.lines) + b"\n")
+            lines = list(_distinct(self.lines))
+            self.written += len(lines)
+            if lines:
+                spool.write(b"\n".join(lines) + b"\n")
             return
         files = [open(path, "rb") for path in self.runs]  # noqa: SIM115 - closed below
         try:
             batch: list[bytes] = []
-            for line in heapq.merge(*files, (line + b"\n" for line in self.lines)):
+            for line in _distinct(heapq.merge(*files, (line + b"\n" for line in self.lines))):
+                self.written += 1
                 batch.append(line)
                 if len(batch) >= 10_000:
                     spool.write(b"".join(batch))
@@ -154,6 +172,15 @@ class LineSorter:
             for path in self.runs:
                 path.unlink(missing_ok=True)
         self.lines, self.runs, self.size = [], [], 0
+
+
+def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Sorted lines, each once: a repeat is the line after itself."""
+    last = None
+    for line in lines:
+        if line != last:
+            yield line
+            last = line
 
 
 def remove_folder(folder: Path) -> None:

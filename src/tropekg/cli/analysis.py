@@ -16,7 +16,7 @@ import click
 from tropekg.analysis import REPORT_FORMATS
 from tropekg.analysis.export import FORMATS as EXPORT_FORMATS
 from tropekg.analysis.export import VIEWS
-from tropekg.cli.common import ExitCode, fail, graph_options, open_graph
+from tropekg.cli.common import ExitCode, fail, graph_options, open_graph, page_progress
 from tropekg.viz import CHARTS, DIRECTIONS
 
 
@@ -58,7 +58,8 @@ def analyze_command(store, endpoint, fmt, top, min_shared, seed) -> None:
 
     graph = open_graph(store, endpoint)
     try:
-        report = analyze(graph, top=top, threshold=min_shared, seed=seed)
+        with page_progress(False, label="analysing") as progress:
+            report = analyze(graph, top=top, threshold=min_shared, seed=seed, progress=progress)
     except _errors() as e:
         fail(str(e))
     if fmt == "json":

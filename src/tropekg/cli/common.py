@@ -110,9 +110,11 @@ def page_progress(quiet: bool, label: str = "pages") -> Iterator[Callable[[int, 
         bar = click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True)
 
     def progress(done: int, total: int) -> None:
+        # ``done`` is where the work is (pages, bytes, ...), so callers may report in any steps
         if bar is not None:
-            bar.length = total
-            bar.update(1)
+            bar.length = max(total, 1)
+            if done > bar.pos:
+                bar.update(done - bar.pos)
 
     try:
         yield progress

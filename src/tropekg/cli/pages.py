@@ -95,6 +95,13 @@ def _echo_pieces(pieces) -> None:
 @click.option("--no-cache", is_flag=True,
               help="Parse every page again (by default, pages unchanged since the last build into OUT "
                    "are taken from OUT/.cache).")
+@click.option("--merged/--no-merged", default=True, show_default=True,
+              help="Write the merged files (--format). --no-merged keeps the dataset as page parts "
+                   "(OUT/manifest.json), which load and validate read as they read dataset.nq, so a "
+                   "rebuild writes only the pages that changed.")
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
+              help="Also load the dataset into this Oxigraph store: a new store is bulk-loaded while "
+                   "the pages are built; one holding data has each page graph replaced after the build.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Read what symbolic links in PATHS lead to outside the folder they are in (by default "
                    "such links are reported as failed pages and not read).")
@@ -102,8 +109,8 @@ def _echo_pieces(pieces) -> None:
               help="Validate the build with the SHACL shapes; exit 1 on violations.")
 @click.option("--sparql-endpoint", metavar="URL",
               help="The SPARQL endpoint the graph will be served at, named in its description.")
-def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, follow_symlinks,
-                  then_validate, sparql_endpoint) -> None:
+def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, merged, store_path,
+                  follow_symlinks, then_validate, sparql_endpoint) -> None:
     """Build the knowledge graph of the pages under PATHS into OUT.
 
     PATHS are page files or folders searched recursively (Namespace/PageName.txt,
@@ -128,21 +135,51 @@ def build_command(paths, out_dir, formats, jobs, base, title, quiet, no_cache, f
       tropekg build examples/pages -o out --validate
       tropekg build pages/ crawl.warc.gz -o out
       tropekg build corpus/ -o out --format nquads --format turtle --jobs 2
+      tropekg build corpus/ -o out --no-merged --store kg.store
       tropekg build linked-pages/ -o out --follow-symlinks
       tropekg build examples/pages -o out --sparql-endpoint http://127.0.0.1:7878/query
     """
     given = title_option(title)
     if given is not None and (len(paths) != 1 or not paths[0].is_file()):
         raise click.UsageError("--title names one page; give one FILE with it")
+    if not merged and formats and set(formats) != {"nquads"}:
+        raise click.UsageError("--no-merged writes no merged file: leave out --format")
+    from tropekg.store import StoreError
+
+    streaming = None
     try:
+        if store_path is not None:
+            from tropekg.store.streaming import StreamingLoad, can_stream_into
+
+            if can_stream_into(store_path):
+                streaming = StreamingLoad(store_path)
         with page_progress(quiet) as progress:
             report = build(paths, out_dir, formats=formats or FORMATS, jobs=jobs, base=base, title=given,
-                           progress=progress, cache=not no_cache, follow_symlinks=follow_symlinks,
-                           sparql_endpoint=sparql_endpoint)
-    except BuildError as e:
+                           progress=progress, cache=not no_cache, merged=merged,
+                           sink=streaming.write if streaming is not None else None,
+                           follow_symlinks=follow_symlinks, sparql_endpoint=sparql_endpoint)
+        if streaming is not None:
+            streaming.finish()
+            streaming = None
+            loaded = f"bulk-loaded {report.quads} quads into {store_path} as the pages were built"
+        elif store_path is not None:
+            from tropekg.store.embedded import GraphStore
+
+            with page_progress(quiet, label="loading") as progress:
+                load = GraphStore(store_path).load([out_dir], progress=progress)
+            loaded = f"loaded {load.graphs_replaced} graphs ({load.quads} quads) into {store_path}"
+    except (BuildError, StoreError) as e:
+        if streaming is not None:
+            streaming.abort()
         fail(str(e))
+    except BaseException:
+        if streaming is not None:
+            streaming.abort()
+        raise
     if not quiet:
         click.echo(format_build_report(report))
+        if store_path is not None:
+            click.echo(loaded)
     for warning in report.input_warnings:
         where = f"{warning['path']}:{warning['line']}" if warning.get("line") else warning["path"]
         click.echo(f"tropekg: warning: {where}: {warning['message']}", err=True)
@@ -170,7 +207,8 @@ def format_build_report(report) -> str:
         f"pages read:    {report.pages} ({kinds}); {report.cached} unchanged, taken from the cache",
         f"failed pages:  {len(report.failed)}",
         f"examples:      {report.examples}",
-        f"quads:         {report.quads} in named graphs; {report.triples} triples merged",
+        f"quads:         {report.quads} in named graphs"
+        + (f"; {report.triples} triples merged" if {"turtle", "jsonld"} & set(report.outputs) else ""),
         f"wanted pages:  {report.wanted_pages} (linked to, described by no page)",
         f"warnings:      {report.warnings} (listed per page in report.json)",
     ]

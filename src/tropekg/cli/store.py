@@ -40,10 +40,10 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
     from tropekg.store import BackendError
 
     graph = open_graph(store, endpoint, update_url, graph_store_url, write=True)
-    expected = _graphs_expected(paths)
     try:
-        with page_progress(quiet, "graphs") as progress:
-            report = graph.load(paths, prune=prune, progress=lambda done: progress(done, max(expected, done)))
+        # the bar counts the bytes read: a bulk load has no graph count until it is done
+        with page_progress(quiet, label="loading") as progress:
+            report = graph.load(paths, prune=prune, progress=progress)
     except BackendError as e:
         fail(str(e))
     if not quiet:
@@ -51,29 +51,6 @@ def load_command(paths, store, endpoint, update_url, graph_store_url, prune, qui
         click.echo(f"{how} {report.graphs_replaced} graphs ({report.quads} quads) from "
                    f"{', '.join(report.sources)}; pruned {report.graphs_pruned}; "
                    f"{report.wanted_pages} wanted pages")
-
-
-def _graphs_expected(paths) -> int:
-    """How many graphs a load of build folders will replace, as their reports tell (the length of
-    the progress bar, so it can show an ETA); 0 where they do not say."""
-    import json
-
-    from tropekg.build import FolderError, published
-
-    total = 0
-    for path in paths:
-        try:
-            where = published(Path(path), "report.json")
-            # only a plain file inside the folder: a report.json leading to /dev/zero or out of the
-            # folder is refused by published(), and a report of more than 64 MiB is not a report
-            if where is None or where.stat().st_size > 64 << 20:
-                continue
-            report = json.loads(where.read_text(encoding="utf-8"))
-            # the page graphs; an endpoint also counts the wanted pages' graph, one more at the end
-            total += int(report["pages"]) - len(report.get("failed") or [])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, FolderError):
-            continue
-    return total
 
 
 @click.group("query")

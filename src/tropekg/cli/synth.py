@@ -20,8 +20,10 @@ from tropekg.synth import STATS_FILE, SynthError, generate
               help="The same seed writes byte-identical files.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Output folder: new, empty, or a corpus an earlier synth wrote (replaced).")
+@click.option("--html", is_flag=True,
+              help="Write each page as the site renders it (Namespace/PageName.html) instead of its markup.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no statistics on stdout.")
-def synth_command(tropes: int, works: int, seed: int, out_dir: Path, quiet: bool) -> None:
+def synth_command(tropes: int, works: int, seed: int, out_dir: Path, html: bool, quiet: bool) -> None:
     """Write a synthetic TV Tropes corpus with the wiki's shape, for tests and benchmarks.
 
     Trope pages (a sub-trope hierarchy about a dozen levels deep with a few planted cycles,
@@ -29,7 +31,8 @@ def synth_command(tropes: int, works: int, seed: int, out_dir: Path, quiet: bool
     stated modes, spoilers, notes and comments), work pages listing tropes, index and creator
     pages, a small share of broken markup, and one or two unreadable pages (a NUL byte) that
     tropekg build reports as failed. The prose is filler; the structure is real. Statistics of
-    what was written go to stdout and to OUT/synth-stats.json.
+    what was written go to stdout and to OUT/synth-stats.json. With --html each page is written
+    as the site renders it (Namespace/PageName.html; the unreadable ones have no article).
 
     Exit codes: 0 ok; 2 usage error (such as an OUT folder holding other files).
 
@@ -37,10 +40,11 @@ def synth_command(tropes: int, works: int, seed: int, out_dir: Path, quiet: bool
     Examples:
       tropekg synth --tropes 300 --works 200 --seed 1 -o /tmp/synth
       tropekg synth -o corpus/ && tropekg build corpus/ -o out --jobs 2
+      tropekg synth --tropes 300 --works 200 --html -o /tmp/synth-html
     """
     try:
         with page_progress(quiet) as progress:
-            stats = generate(out_dir, tropes, works, seed, progress=progress)
+            stats = generate(out_dir, tropes, works, seed, progress=progress, html=html)
     except SynthError as e:
         fail(str(e))
     if not quiet:

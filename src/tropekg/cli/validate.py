@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from tropekg.cli.common import ExitCode, fail, graph_options, open_graph
+from tropekg.cli.common import ExitCode, fail, graph_options, open_graph, page_progress
 from tropekg.validate import REPORT_FORMATS, SEVERITIES
 
 
@@ -68,11 +68,13 @@ def validate_command(paths, store, endpoint, fmt, min_severity, limit, jobs) -> 
     opened = None
     try:
         if paths:
-            opened = open_dataset(paths)
+            with page_progress(False, label="loading") as progress:
+                opened = open_dataset(paths, progress=progress)
             graph = opened.graph
         else:
             graph = open_graph(store, endpoint)
-        report = validate_graph(graph, jobs=jobs)
+        with page_progress(False, label="validating") as progress:
+            report = validate_graph(graph, jobs=jobs, progress=progress)
         shown = (printed(report, min_severity, limit) if fmt in ("text", "table")
                  else report.at_least(min_severity))
         report.locate(graph, shown)

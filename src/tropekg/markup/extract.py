@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -460,8 +461,10 @@ def _only_containers(node: N.Node) -> bool:
     )
 
 
-def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page:
-    """The page model of one parsed page."""
+def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, consume: bool = False) -> Page:
+    """The page model of one parsed page. With ``consume``, the tree is taken apart as it is read
+    (the caller does not use it again): each line's nodes are let go once the line is read, so the
+    tree and the model of a page of 200,000 links are not held whole at the same time."""
     lines = _lines(root)
     # Where the examples start: the first folder or header when the page has one, else the first
     # bullet. Bullets before that point belong to the description.
@@ -492,11 +495,15 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_]) -> Page
     page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
     _collect_links(root.children, page.links)
 
-    _read_head(page, lines[:body_start])
+    # an index page reads its lines again below; the other kinds read each line once
+    release = consume and page.kind != INDEX
+    if release:
+        root.children = []  # the lines are held by ``lines`` alone from here
+    _read_head(page, _each(lines[:body_start], release))
     if page.kind == TROPE:
-        _trope_examples(page, body)
+        _trope_examples(page, _each(body, release))
     elif page.kind == WORK:
-        _work_examples(page, body)
+        _work_examples(page, _each(body, release))
     elif page.kind == CREATOR:
         for ln in body:
             if ln.node.kind == N.BULLET:
@@ -534,6 +541,14 @@ def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
             _collect_links(node.children, links)
 
 
+def _each(lines: list[_Line], release: bool) -> Iterator[_Line]:
+    """The lines, each one's nodes let go (with ``release``) once the next one is asked for."""
+    for ln in lines:
+        yield ln
+        if release:
+            ln.node = None  # type: ignore[assignment]
+
+
 _EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
 
 
@@ -549,7 +564,7 @@ def _unique(titles: list[Title]) -> list[Title]:
     return list(first.values())
 
 
-def _read_head(page: Page, head: list[_Line]) -> None:
+def _read_head(page: Page, head: Iterable[_Line]) -> None:
     """Quote, attribution, description, relations and mentions from the lines before the examples."""
     paragraphs: list[str] = []
     quote_lines: list[str] = []
@@ -615,7 +630,7 @@ def _list_relation(text: str) -> str | None:
     return found[1] if found else None
 
 
-def _bullets(body: list[_Line]):
+def _bullets(body: Iterable[_Line]):
     """(line, parent bullet) for each bullet, parents found from depths."""
     stack: list[tuple[int, object]] = []
     for ln in body:
@@ -630,7 +645,7 @@ def _bullets(body: list[_Line]):
         # the caller pushes its example so that children find it
 
 
-def _trope_examples(page: Page, body: list[_Line]) -> None:
+def _trope_examples(page: Page, body: Iterable[_Line]) -> None:
     for ln, parent, stack in _bullets(body):
         node = ln.node
         text, spans, spoiler = _flatten(node.children)
@@ -678,7 +693,7 @@ _NAMED_AS_WORK = re.compile(
 )
 
 
-def _mentions(spans: list[_Span], subject: Title, other: Title | None) -> list[Title]:
+def _mentions(spans: list[_Span], subject: Title, other: Title | None) -> list[Title] | tuple[Title, ...]:
     """The pages a bullet's links name, but for the two it is about (its trope and work), mode
     pages and relation words."""
     subject_key = subject.key
@@ -688,11 +703,15 @@ def _mentions(spans: list[_Span], subject: Title, other: Title | None) -> list[T
         key = span.title.key
         if key != subject_key and key != other_key and key not in _NOT_MENTIONED:
             titles.append(span.title)
-    return _unique(titles)
+    # most examples mention nothing else: they share one empty tuple rather than each hold a list
+    return _unique(titles) if titles else _NO_MENTIONS
 
 
 # Links that are never an example's mentions: mode pages, and the pages that state a relation.
 _NOT_MENTIONED = frozenset(MODE_PAGES) | _RELATION_WORDS
+
+
+_NO_MENTIONS: tuple[Title, ...] = ()
 
 
 _TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")
@@ -735,7 +754,7 @@ def _is_subpage_link(work: Title, node: N.Node) -> bool:
     return len(spans) == 1 and spans[0].title.namespace.casefold() == work.name.casefold()
 
 
-def _work_examples(page: Page, body: list[_Line]) -> None:
+def _work_examples(page: Page, body: Iterable[_Line]) -> None:
     for ln, parent, stack in _bullets(body):
         node = ln.node
         trope_node, rest_at = (None, 0) if parent is not None else _entry_trope(node)

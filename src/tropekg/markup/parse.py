@@ -26,7 +26,7 @@ from tropekg.titles import Title
 def parse_text(text: str, title: Title) -> Page:
     """The page model of one page's wiki source."""
     root, warnings = build_tree_from_batches(token_batches(text))
-    return extract(title, root, warnings)
+    return extract(title, root, warnings, consume=True)
 
 
 def parse_source(source: SourceText, title: Title) -> Page:

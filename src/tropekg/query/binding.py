@@ -10,9 +10,10 @@ One method for every backend, :func:`bound_query_text`: the query is read by a S
 (:func:`sparql_tokens`: the terminals of the grammar, so strings in all four quote forms, IRIs,
 comments, ``?var``/``$var`` variables, prefixed names, blank node labels, language tags and numbers
 are each read whole, and ``?values`` or ``ex:construct`` are never taken for keywords), and a
-``VALUES`` block holding the terms is put at the start of every group graph pattern: after
-``WHERE {``, ``OPTIONAL {``, ``UNION {``, ``GRAPH ?g {``, ``EXISTS {``, a sub-select's own ``WHERE {``
-and every nested ``{``. CONSTRUCT templates, VALUES data blocks and the ``{`` that holds a
+``VALUES`` block holding the terms is put at the start of every group graph pattern that mentions a
+bound variable (itself or in a group inside it; ``BIND`` s for Virtuoso go in every group): after ``WHERE {``, ``OPTIONAL {``, ``UNION {``,
+``GRAPH ?g {``, ``EXISTS {``, a sub-select's own ``WHERE {`` and every nested ``{``; and always after a
+query's and a sub-select's own ``WHERE {``. CONSTRUCT templates, VALUES data blocks and the ``{`` that holds a
 sub-select get none. Inside a ``MINUS`` group each bound variable is renamed to a fresh one (bound to
 the same term): MINUS removes only solutions that share a variable with it, and a term written in
 by hand is not a shared variable. ``CONSTRUCT WHERE { ... }`` is written out as ``CONSTRUCT { ... }
@@ -287,6 +288,16 @@ def bound_query_text(text: str, bindings: dict, *, as_bind: bool = False) -> str
         variables = " ".join("?" + emitted[n] for n in names)
         return f" VALUES ({variables}) {{ ({' '.join(terms[n] for n in names)}) }} "
 
+    # The groups that mention a bound variable, directly or in a nested group. A group that does
+    # not gets no block: the block at the start of the group around it already binds the variable
+    # for it, and a block in an OPTIONAL or a UNION branch that does not use the variable would
+    # have the store match the branch against the whole graph before joining (measured: 30x slower
+    # on Oxigraph for example-provenance). A query's or sub-select's own WHERE group always gets
+    # one, so a projected variable shows its term even when no pattern uses it. BINDs (for Virtuoso)
+    # still go in every group: Virtuoso 7.2 fails with an internal error ("no SPART_VARR_FIXED") on
+    # an OPTIONAL left without one below a bound variable.
+    mentioning = {frame.at for t in tokens if t.kind == "var" and t.text[1:] in names for frame in t.frames}
+
     # (start, end, text): an insertion where start == end, a renamed variable otherwise
     edits: list[tuple[int, int, str]] = []
     has_group = False
@@ -297,7 +308,8 @@ def bound_query_text(text: str, bindings: dict, *, as_bind: bool = False) -> str
                 edits.append((token.start, token.end, "?" + emitted))
         elif token.opens in ("group", "shortform"):
             has_group = True
-            edits.append((token.end, token.end, block(token.frames + (Frame(token.opens, i),))))
+            if as_bind or token.opens == "shortform" or i in mentioning or token.frames[-1].kind in ("query", "select"):
+                edits.append((token.end, token.end, block(token.frames + (Frame(token.opens, i),))))
             if token.opens == "shortform":
                 # CONSTRUCT WHERE { T } is CONSTRUCT { T } WHERE { T }: spell the template out
                 close = next(t for t in tokens[i + 1:] if t.text == "}" and t.frames[-1].at == i)

@@ -104,7 +104,9 @@ class _Context:
     out: list[Quad] = field(default_factory=list)
     seen: set = field(default_factory=set)
     # with ``emit``, quads are handed over ``chunk`` at a time as they are made, so a page stating
-    # millions of them is never held whole
+    # millions of them is never held whole; nor is ``seen``, which starts again with each chunk
+    # (held whole, it took more memory per link than the page's model), so a statement repeated
+    # across chunks is handed over again and the receiver drops the repeat (the build sorts them)
     emit: Callable[[list[Quad]], None] | None = None
     chunk: int = 0
     cuts: list[dict] = field(default_factory=list)  # texts cut to LITERAL_LIMIT: line, message
@@ -137,6 +139,7 @@ class _Context:
         if self.emit is not None and len(self.out) >= self.chunk:
             self.emit(self.out)
             self.out = []
+            self.seen = set()
 
     def typed(self, title: Title, cls: str | None) -> NamedNode:
         """The resource of a linked page, typed from how it was linked (a trope in the trope
@@ -380,8 +383,10 @@ def page_quads(page: Page, prov: Provenance, iris: IriScheme | None = None) -> l
 def map_page(page: Page, prov: Provenance, iris: IriScheme | None, emit: Callable[[list[Quad]], None],
              chunk: int = 0) -> list[dict]:
     """The quads of :func:`page_quads`, in the same order, handed to ``emit`` a list at a time:
-    ``chunk`` quads (the last list fewer), or all at once when ``chunk`` is 0. Returns the texts
-    cut to :data:`LITERAL_LIMIT` (``line``, ``message``), as warnings for the page."""
+    ``chunk`` quads (the last list fewer), or all at once when ``chunk`` is 0. A list holds no
+    repeats, but a quad of one list may come again in a later one (repeats are dropped within a
+    chunk, so memory does not grow with the page): a receiver of several lists drops them. Returns
+    the texts cut to :data:`LITERAL_LIMIT` (``line``, ``message``), as warnings for the page."""
     iris = iris or IriScheme()
     ctx = _Context(page, iris, iris.resource(page.title), iris.graph(page.title),
                    emit=emit if chunk else None, chunk=chunk)

@@ -35,8 +35,13 @@ class GraphBackend(Protocol):
         ...
 
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
-        """Load build folders or RDF files, each page graph replacing the one already there."""
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
+        """Load build folders or RDF files, each page graph replacing the one already there;
+        ``progress(done, total)`` in bytes read."""
+        ...
+
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields (for progress)."""
         ...
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> int:

@@ -5,7 +5,7 @@ every backend does the same way after a load (the wanted-pages clean-up, telling
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from tropekg.build import OUTPUT_FILES, REPORT_FILE, BuildError, published
+from tropekg.build.manifest import MANIFEST_FILE, ManifestError, PartsReader
 from tropekg.rdf.iris import DEFAULT_BASE, IriScheme, base_of_page_graph
 from tropekg.rdf.namespaces import TK_NS
 
@@ -42,15 +43,19 @@ class LoadReport:
 
 
 def dataset_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files to load: a build folder means its dataset.nq. A build folder is only read,
-    never changed, and may come from someone else: see :func:`tropekg.build.published`."""
+    """The RDF files to load: a build folder means its dataset.nq, or its manifest when the build
+    wrote no merged files (``--no-merged``); :func:`open_input` reads either. A build folder is
+    only read, never changed, and may come from someone else: see :func:`tropekg.build.published`."""
     out = []
     for p in paths:
         if p.is_dir():
+            # a version holds only its own build's outputs: dataset.nq when it wrote one
             nq = _build_output(p, OUTPUT_FILES["nquads"])
-            if nq is None:
-                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']}; run tropekg build)")
-            out.append(nq)
+            manifest = _build_output(p, MANIFEST_FILE) if nq is None else None
+            if nq is None and manifest is None:
+                raise StoreError(f"{p}: not a build folder (no {OUTPUT_FILES['nquads']} or "
+                                 f"{MANIFEST_FILE}; run tropekg build)")
+            out.append(nq or manifest)
         elif p.is_file():
             if p.suffix not in FORMATS_BY_SUFFIX:
                 raise StoreError(f"{p}: unknown RDF file type (use .nq, .trig, .nt, .ttl or .jsonld)")
@@ -69,6 +74,70 @@ def _build_output(folder: Path, name: str) -> Path | None:
 
 # A report far larger than any build writes is not read (the base is then told from the data).
 _REPORT_LIMIT = 256 * 1024 * 1024
+
+
+def format_of(path: Path) -> RdfFormat:
+    return RdfFormat.N_QUADS if path.name == MANIFEST_FILE else FORMATS_BY_SUFFIX[path.suffix]
+
+
+def open_input(path: Path):
+    """A binary file object reading ``path``: the file itself, or the N-Quads a manifest points at."""
+    if path.name == MANIFEST_FILE:
+        try:
+            return PartsReader(path.parent)
+        except ManifestError as e:
+            raise StoreError(str(e)) from None
+    return open(path, "rb")
+
+
+def input_size(path: Path) -> int:
+    """The bytes :func:`open_input` reads from ``path`` (for progress and size limits)."""
+    if path.name == MANIFEST_FILE:
+        try:
+            return PartsReader(path.parent).size
+        except ManifestError as e:
+            raise StoreError(str(e)) from None
+    return path.stat().st_size
+
+
+class CountingReader:
+    """A binary file object that tells ``progress(done, total)`` how far it has read."""
+
+    def __init__(self, f, total: int, progress: Callable[[int, int], None] | None, done: int = 0):
+        self.f, self.total, self.progress, self.done = f, total, progress, done
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.f.read(size)
+        except ManifestError as e:  # a page part gone: said as any unreadable input is
+            raise StoreError(str(e)) from None
+        self.done += len(data)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+
+def built_quads(paths: Iterable[Path]) -> int | None:
+    """The quads the build folders ``paths`` hold, as their reports say; None when a path is not a
+    build folder or a report does not say."""
+    total = 0
+    for p in paths:
+        if not p.is_dir():
+            return None
+        try:
+            report = _build_output(p, REPORT_FILE)
+            if report is None or report.stat().st_size > _REPORT_LIMIT:
+                return None
+            quads = json.loads(report.read_text(encoding="utf-8"))["quads"]
+        except (OSError, ValueError, KeyError, TypeError, StoreError):
+            return None
+        if not isinstance(quads, int):
+            return None
+        total += quads
+    return total
 
 
 def build_base(paths: Iterable[Path]) -> str | None:
@@ -92,14 +161,21 @@ def build_base(paths: Iterable[Path]) -> str | None:
     return bases.pop() if bases else None
 
 
-def quads_by_graph(files: list[Path]) -> Iterator[tuple[object, list[Quad]]]:
+def quads_by_graph(files: list[Path], progress: Callable[[int, int], None] | None = None
+                   ) -> Iterator[tuple[object, list[Quad]]]:
+    """The quads of ``files``, graph by graph; ``progress(done, total)`` in bytes read."""
+    total = sum(input_size(path) for path in files)
+    done = 0
     for path in files:
-        fmt = FORMATS_BY_SUFFIX[path.suffix]
-        try:
-            for graph, quads in groupby(parse(path=str(path), format=fmt), key=lambda q: q.graph_name):
-                yield graph, list(quads)
-        except SyntaxError as e:
-            raise StoreError(f"{path}: not valid RDF: {e}") from None
+        fmt = format_of(path)
+        with open_input(path) as f:
+            reader = CountingReader(f, total, progress, done)
+            try:
+                for graph, quads in groupby(parse(reader, format=fmt), key=lambda q: q.graph_name):
+                    yield graph, list(quads)
+            except SyntaxError as e:
+                raise StoreError(f"{path}: not valid RDF: {e}") from None
+            done = reader.done
 
 
 def described_pages_not_wanted(iris: IriScheme) -> str:

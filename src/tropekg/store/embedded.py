@@ -28,15 +28,20 @@ from tropekg.rdf.iris import IriScheme
 from tropekg.rdf.namespaces import RDF_TYPE, TK_NS
 from tropekg.store.answers import Answer, Rows, Triples, to_answer
 from tropekg.store.datasets import (
-    FORMATS_BY_SUFFIX,
+    CountingReader,
     LoadReport,
     StoreError,
     base_told_by,
     build_base,
+    built_quads,
     dataset_files,
     described_pages_not_wanted,
+    format_of,
+    input_size,
+    open_input,
     quads_by_graph,
 )
+from tropekg.store.streaming import bulk_load_through_pipe, fill_merged_graph
 
 
 def _insert_data(graph, quads: list[Quad]) -> str:
@@ -98,7 +103,8 @@ class GraphStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
+        """Load build folders or RDF files; ``progress(done, total)`` in bytes read."""
         paths = [Path(p) for p in paths]
         files = dataset_files(paths)
         empty = self._is_empty()
@@ -111,23 +117,30 @@ class GraphStore:
         report = LoadReport(sources=[str(f) for f in files])
         if empty:
             report.bulk = True
+            total = sum(input_size(f) for f in files)
+            done = 0
             for f in files:
-                try:
-                    self.store.bulk_load(path=str(f), format=FORMATS_BY_SUFFIX[f.suffix])
-                except SyntaxError as e:
-                    raise StoreError(f"{f}: not valid RDF: {e}") from None
+                with open_input(f) as opened:
+                    reader = CountingReader(opened, total, progress, done)
+                    try:
+                        bulk_load_through_pipe(self.store, reader, format_of(f))
+                    except SyntaxError as e:
+                        raise StoreError(f"{f}: not valid RDF: {e}") from None
+                    done = reader.done
             self._make_merged()
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs()
                                          if isinstance(g, NamedNode) and iris.is_page_graph(g.value))
-            report.quads = len(self)
+            # a build says how many quads it holds; counting a store's quads reads all of them
+            built = built_quads(paths)
+            report.quads = built if built is not None else len(self)
         else:
             iris = IriScheme(self.base)
             wanted = iris.wanted_graph
             loaded: set[str] = set()
             incoming_wanted: list[Quad] = []
-            for graph, quads in quads_by_graph(files):
+            for graph, quads in quads_by_graph(files, progress):
                 if graph == wanted:
                     incoming_wanted.extend(quads)
                     continue
@@ -145,8 +158,6 @@ class GraphStore:
                     loaded.add(graph.value)
                 report.graphs_replaced += not isinstance(graph, NamedNode) or iris.is_page_graph(graph.value)
                 report.quads += len(quads)
-                if progress is not None:
-                    progress(report.graphs_replaced)
             if prune:
                 # the graphs under graph/_/ (wanted pages, the dataset's description, linksets)
                 # are not pages: a build does not hold them all, so pruning leaves them alone
@@ -184,9 +195,7 @@ class GraphStore:
 
     def _make_merged(self) -> None:
         """Fill the merged graph from every named graph (the store adds each triple once)."""
-        self.store.bulk_extend(Quad(q.subject, q.predicate, q.object)
-                               for q in self.store.quads_for_pattern(None, None, None)
-                               if not isinstance(q.graph_name, DefaultGraph))
+        fill_merged_graph(self.store)
 
     def merged_ready(self) -> bool:
         """Whether queries can read the merged graph: it is there, or it could be made now."""
@@ -238,6 +247,11 @@ class GraphStore:
             yield default
         for name in list(self.store.named_graphs()):
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
+
+    def graph_count(self) -> int:
+        """How many named graphs :meth:`graph_texts` yields (for progress; triples loaded with no
+        graph, seldom there, come as one more)."""
+        return sum(1 for _ in self.store.named_graphs())
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))

@@ -320,7 +320,7 @@ class Endpoint:
         self._send(request, what)
 
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
+             progress: Callable[[int, int], None] | None = None) -> LoadReport:
         """PUT each page's graph (replacing it), so a reload is idempotent and an interrupted load
         can simply be run again. The wanted-pages graph is merged (POST)."""
         paths = [Path(p) for p in paths]
@@ -332,7 +332,7 @@ class Endpoint:
         report = LoadReport(sources=[str(f) for f in files], base=iris.base)
         wanted = iris.wanted_graph
         loaded: set[str] = set()
-        for graph, quads in quads_by_graph(files):
+        for graph, quads in quads_by_graph(files, progress):
             body = serialize((Triple(q.subject, q.predicate, q.object) for q in quads),
                              format=RdfFormat.N_TRIPLES)
             key = "" if isinstance(graph, DefaultGraph) else graph.value
@@ -346,8 +346,6 @@ class Endpoint:
             loaded.add(key)
             report.graphs_replaced += 1
             report.quads += len(quads)
-            if progress is not None:
-                progress(report.graphs_replaced)
         if prune:
             rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
             for (g,) in rows.rows:
@@ -364,13 +362,21 @@ class Endpoint:
         self._graph_request("PUT", graph, serialize(triples, format=RdfFormat.N_TRIPLES))
         return len(triples)
 
-    def graph_texts(self):
-        """Each page graph as N-Triples. An endpoint is often shared: not the server's own graphs
-        (Virtuoso keeps its configuration in graphs of its own) nor other datasets."""
+    def _page_graph_names(self) -> list[NamedNode]:
+        """The page graphs the endpoint holds. An endpoint is often shared: not the server's own
+        graphs (Virtuoso keeps its configuration in graphs of its own) nor other datasets."""
         names = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         pages = IriScheme(self.base).page_graph_prefix
-        for (name,) in names.rows:
-            if not name.value.startswith(pages):
-                continue
+        return [name for (name,) in names.rows if name.value.startswith(pages)]
+
+    def graph_count(self) -> int:
+        """How many graphs :meth:`graph_texts` yields (for progress)."""
+        self._names = self._page_graph_names()
+        return len(self._names)
+
+    def graph_texts(self):
+        """Each page graph as N-Triples (those :meth:`graph_count` counted, when it was asked)."""
+        names, self._names = getattr(self, "_names", None) or self._page_graph_names(), None
+        for name in names:
             triples = self.run("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
             yield serialize(triples.triples, format=RdfFormat.N_TRIPLES)

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
+from tropekg.synth.html import render_page, render_unreadable
 from tropekg.titles import spaced as _spaced
 
 STATS_FILE = "synth-stats.json"
@@ -463,9 +464,10 @@ class _Plan:
 class _Writer:
     """Writes the pages of a plan one at a time, counting what it writes."""
 
-    def __init__(self, plan: _Plan, out_dir: Path, stats: SynthStats):
+    def __init__(self, plan: _Plan, out_dir: Path, stats: SynthStats, html: bool = False):
         self.plan = plan
         self.out = out_dir
+        self.html = html
         self.stats = stats
         self.filler = filler_sentences()
         self.actions = _split(_ACTIONS)
@@ -561,6 +563,9 @@ class _Writer:
     # -- pages ----------------------------------------------------------------------------------
     def write(self, ns: str, name: str, text: str, breakage: str | None = None,
               nul: bool = False) -> None:
+        if self.html:  # the page as the site renders it; an unreadable one has no article
+            text = render_unreadable(ns, name) if nul else render_page(ns, name, text)
+            nul = False
         data = text.encode("utf-8")
         if breakage == "crlf":
             data = data.replace(b"\n", b"\r\n")
@@ -570,7 +575,7 @@ class _Writer:
         if nul:
             mid = len(data) // 2
             data = data[:mid] + b"\x00" + data[mid:]
-        path = self.out / ns / f"{name}.txt"
+        path = self.out / ns / f"{name}.{'html' if self.html else 'txt'}"
         path.write_bytes(data)
         st = self.stats
         size = len(data)
@@ -946,10 +951,11 @@ def _prepare(out_dir: Path) -> None:
 
 
 def generate(out_dir: Path, tropes: int, works: int, seed: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> SynthStats:
+             progress: Callable[[int, int], None] | None = None, html: bool = False) -> SynthStats:
     """Write a synthetic corpus of ``tropes`` trope pages and ``works`` work pages (plus index and
     creator pages, and one or two unreadable ones) into ``out_dir``; the statistics of what it holds,
-    also written to ``out_dir/synth-stats.json``."""
+    also written to ``out_dir/synth-stats.json``. With ``html``, each page is written as the site
+    renders it (``Namespace/PageName.html``, :mod:`tropekg.synth.html`) instead of its markup."""
     if tropes < 1 or works < 1:
         raise SynthError("a corpus needs at least one trope and one work")
     started = time.perf_counter()
@@ -957,7 +963,7 @@ def generate(out_dir: Path, tropes: int, works: int, seed: int = 1,
     _prepare(out_dir)
     plan = _Plan(tropes, works, seed)
     stats = SynthStats(seed=seed, tropes=tropes, works=works)
-    writer = _Writer(plan, out_dir, stats)
+    writer = _Writer(plan, out_dir, stats, html)
     for ns in {"Main", "Creator", *(plan.works[w].namespace for w in range(works))}:
         (out_dir / ns).mkdir(exist_ok=True)
     total = tropes + works + len(plan.indexes) + plan.creator_pages + len(plan.unreadable)

@@ -24,6 +24,7 @@ from pyoxigraph import (
 )
 
 from tropekg.build import OUTPUT_FILES
+from tropekg.build.manifest import MANIFEST_FILE
 from tropekg.rdf.namespaces import (
     SH_NS,
     TKS_NS,
@@ -183,14 +184,14 @@ def _substitute(template: str, row: dict, base: str) -> str:
     return _PLACEHOLDER.sub(repl, template)
 
 
-def _cross_page_results(graph, shapes: Shapes, base: str,
-                        seconds: dict[str, float] | None = None) -> list[ValidationResult]:
+def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, float] | None = None,
+                        done: Callable[[int], None] | None = None) -> list[ValidationResult]:
     from tropekg.store.embedded import StoreError
     from tropekg.store.endpoint import EndpointError
 
     out = []
     subclasses = bool(graph.run(f"ASK {{ ?a <{RDFS_SUBCLASS_OF}> ?b }}").value)
-    for c in shapes.sparql:
+    for i, c in enumerate(shapes.sparql, start=1):
         started = time.perf_counter()
         try:
             rows = graph.run(c.query(subclasses))
@@ -212,6 +213,8 @@ def _cross_page_results(graph, shapes: Shapes, base: str,
         if seconds is not None:
             key = "sparql " + c.shape.removeprefix(TKS_NS)
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
+        if done is not None:
+            done(i)
     return out
 
 
@@ -236,10 +239,12 @@ def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
 
 def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = None,
                    batch_triples: int = BATCH_TRIPLES,
-                   progress: Callable[[int], None] | None = None) -> ValidationReport:
+                   progress: Callable[[int, int], None] | None = None) -> ValidationReport:
     """Validate a :class:`~tropekg.store.embedded.GraphStore` or an :class:`~tropekg.store.endpoint.Endpoint` in
-    two parts: node-local shapes per batch of page graphs, cross-page SPARQL over the whole."""
+    two parts: node-local shapes per batch of page graphs, cross-page SPARQL over the whole.
+    ``progress(done, total)`` counts the graphs validated, then the cross-page constraints run."""
     shapes = shapes or load_shapes()
+    total = graph.graph_count() + len(shapes.sparql) if progress is not None else 0
     jobs = jobs or os.cpu_count() or 1
     base = graph.base
     counts: Counter = Counter()
@@ -250,10 +255,15 @@ def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = No
         results.extend(batch)
         worker_maxrss = max(worker_maxrss, maxrss)
         if progress is not None:
-            progress(counts["graphs"])
+            progress(counts["graphs"], max(total, counts["graphs"] + len(shapes.sparql)))
     t1 = time.perf_counter()
     seconds: dict[str, float] = {}
-    results.extend(_cross_page_results(graph, shapes, base, seconds))
+
+    def constraint_done(n: int) -> None:
+        if progress is not None:
+            progress(counts["graphs"] + n, max(total, counts["graphs"] + len(shapes.sparql)))
+
+    results.extend(_cross_page_results(graph, shapes, base, seconds, constraint_done))
     t2 = time.perf_counter()
     return ValidationReport(
         results=_unique(results), shapes=shapes.info, graphs=counts["graphs"], triples=counts["triples"],
@@ -302,8 +312,9 @@ def validate_whole(graph, *, shapes: Shapes | None = None) -> ValidationReport:
 class _OpenedDataset:
     """Files loaded into a store for validating, removed again on close."""
 
-    def __init__(self, paths: Iterable[Path], base: str | None = None):
-        from tropekg.store.datasets import StoreError, dataset_files
+    def __init__(self, paths: Iterable[Path], base: str | None = None,
+                 progress: Callable[[int, int], None] | None = None):
+        from tropekg.store.datasets import StoreError, dataset_files, input_size
         from tropekg.store.embedded import GraphStore
 
         self.tmp: str | None = None
@@ -312,13 +323,13 @@ class _OpenedDataset:
             files = dataset_files(paths)
             if not files:
                 raise ValidationError("no input: give a build folder or RDF files")
-            size = sum(f.stat().st_size for f in files)
+            size = sum(input_size(f) for f in files)
             if size > IN_MEMORY_LIMIT:
                 self.tmp = tempfile.mkdtemp(prefix="tropekg-validate-")
                 self.graph = GraphStore(Path(self.tmp) / "store", base=base)
             else:
                 self.graph = GraphStore.in_memory(base=base)
-            self.graph.load(paths)
+            self.graph.load(paths, progress=progress)
         except StoreError as e:
             self.close()
             raise ValidationError(str(e)) from None
@@ -336,9 +347,11 @@ class _OpenedDataset:
         self.close()
 
 
-def open_dataset(paths: Iterable[Path], base: str | None = None) -> _OpenedDataset:
-    """A build folder or RDF files, loaded into a store (use as a context manager)."""
-    return _OpenedDataset(paths, base)
+def open_dataset(paths: Iterable[Path], base: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> _OpenedDataset:
+    """A build folder or RDF files, loaded into a store (use as a context manager);
+    ``progress(done, total)`` in bytes loaded."""
+    return _OpenedDataset(paths, base, progress)
 
 
 def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None = None,
@@ -346,7 +359,7 @@ def validate_build(out_dir: Path, *, jobs: int | None = None, base: str | None =
     """Validate a build folder (its dataset.nq). Violations and warnings come with their sources;
     ``report.conforms`` is False when there is any violation."""
     out_dir = Path(out_dir)
-    if not (out_dir / OUTPUT_FILES["nquads"]).is_file():
+    if not (out_dir / OUTPUT_FILES["nquads"]).is_file() and not (out_dir / MANIFEST_FILE).is_file():
         raise ValidationError(f"{out_dir}: not a build folder (no {OUTPUT_FILES['nquads']}; "
                               "build with the nquads format)")
     with open_dataset([out_dir], base) as graph:
