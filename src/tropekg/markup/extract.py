@@ -70,11 +70,12 @@ def _first_letter(pattern: str) -> str | None:
 
 
 def _skipping(patterns: list[str]) -> str | None:
-    """A lookahead for the first letters of the patterns, to put before their alternation: without
-    it a case-insensitive pattern is tried at every position of the text, with it the regex engine
-    skips, in C, to the next of those letters. The lookahead is compiled with the same flags as the
-    patterns, so it folds case as their letters do, and it asks only what each alternative asks
-    first: the matches are the same. None when some pattern does not start with a letter."""
+    """A lookahead for the first letters of the patterns, to put before their alternation. A
+    case-insensitive pattern is tried at every position of the text either way (the engine's skip
+    to a leading character does not fold case), but with it a position without one of those letters
+    fails in one step instead of in each alternative. The lookahead is compiled with the same flags
+    as the patterns, so it folds case as their letters do, and it asks only what each alternative
+    asks first: the matches are the same. None when some pattern does not start with a letter."""
     letters = [_first_letter(p) for p in patterns]
     if not letters or None in letters:
         return None
