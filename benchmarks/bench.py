@@ -335,7 +335,6 @@ def bench_build(corpus: Path, work: Path, stats: dict, checks: Checks, *, sectio
 def bench_loader(pages: list[Path], corpus: Path, work: Path, count: int, checks: Checks) -> dict:
     """``tropekg load`` of a build folder against pyoxigraph's own bulk loader on the same N-Quads,
     alternating, best of two each."""
-    from tropekg.build.manifest import PartsReader
 
     print(f"\nload against pyoxigraph's bulk loader ({count:,}-page subset)", flush=True)
     folder = work / "subset-loader"
@@ -344,11 +343,17 @@ def bench_loader(pages: list[Path], corpus: Path, work: Path, count: int, checks
     shutil.rmtree(out, ignore_errors=True)
     run(tropekg("build", str(folder), "-o", str(out), "--jobs", "2", "--no-merged", "--quiet"),
         work / "logs" / "build-loader.log")
-    nq = work / "loader.nq"
-    with PartsReader(out) as reader, open(nq, "wb") as f:
-        while chunk := reader.read(1 << 20):
-            f.write(chunk)
     quads = _report(out)["quads"]
+    # pyoxigraph's loader is given what tropekg's load leaves in the store: the page graphs and the
+    # merged default graph (each triple once), dumped from a first tropekg load; given the page
+    # graphs alone it would load about half of it
+    shutil.rmtree(work / "s-ours", ignore_errors=True)
+    run(tropekg("load", str(out), "--store", str(work / "s-ours"), "--quiet"), work / "logs" / "loader-dump.log")
+    nq = work / "loader.nq"
+    dump = ("import sys, pyoxigraph; s = pyoxigraph.Store.read_only(sys.argv[1]); "
+            "s.dump(sys.argv[2], format=pyoxigraph.RdfFormat.N_QUADS); print(len(s))")
+    stored = int(subprocess.run([sys.executable, "-c", dump, str(work / "s-ours"), str(nq)], check=True,
+                                capture_output=True, text=True).stdout.strip())
     direct = ("import sys, pyoxigraph; s = pyoxigraph.Store(sys.argv[1]); "
               "s.bulk_load(path=sys.argv[2], format=pyoxigraph.RdfFormat.N_QUADS); s.flush()")
     ours, theirs = [], []
@@ -361,9 +366,10 @@ def bench_loader(pages: list[Path], corpus: Path, work: Path, count: int, checks
     best_ours = min(ours, key=lambda m: m.seconds)
     best_theirs = min(theirs, key=lambda m: m.seconds)
     ratio = best_ours.seconds / best_theirs.seconds
-    checks.add("loader", f"tropekg load ({quads:,} quads): best of 2, wall (CPU)",
-               f"{best_ours.seconds:.1f} s ({best_ours.cpu:.0f} s)")
-    checks.add("loader", "pyoxigraph bulk_load, same N-Quads: best of 2", f"{best_theirs.seconds:.1f} s ({best_theirs.cpu:.0f} s)")
+    checks.add("loader", f"tropekg load ({quads:,} page quads; {stored:,} quads stored with the merged "
+               "default graph): best of 2, wall (CPU)", f"{best_ours.seconds:.1f} s ({best_ours.cpu:.0f} s)")
+    checks.add("loader", "pyoxigraph bulk_load of the same stored quads: best of 2",
+               f"{best_theirs.seconds:.1f} s ({best_theirs.cpu:.0f} s)")
     checks.add("loader", "tropekg load / pyoxigraph bulk_load", f"{ratio:.2f}x", f"<= {TARGET_LOADER_RATIO}x",
                ratio <= TARGET_LOADER_RATIO)
     checks.add("loader", "the same in CPU time (best of 2 each)",
@@ -371,7 +377,7 @@ def bench_loader(pages: list[Path], corpus: Path, work: Path, count: int, checks
     nq.unlink(missing_ok=True)
     for p in (folder, out, work / "s-ours", work / "s-theirs"):
         shutil.rmtree(p, ignore_errors=True)
-    return {"quads": quads, "tropekg": [m.to_json() for m in ours], "pyoxigraph": [m.to_json() for m in theirs],
+    return {"quads": quads, "stored": stored, "tropekg": [m.to_json() for m in ours], "pyoxigraph": [m.to_json() for m in theirs],
             "ratio": round(ratio, 3)}
 
 

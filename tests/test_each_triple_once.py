@@ -145,3 +145,64 @@ def test_changing_a_page_graph_keeps_the_merged_graph_in_step(built, tmp_path):
     store.load([built])  # the page graph is replaced again
     assert _count(store) == before
     assert not store.run(f"ASK {{ {stray} }}").value
+
+
+def _stored(path: Path) -> tuple[set[str], set[str]]:
+    """The store's named-graph quads and its default graph's triples, as text."""
+    from pyoxigraph import DefaultGraph, Store
+
+    store = Store.read_only(str(path))
+    named, default = set(), set()
+    for q in store.quads_for_pattern(None, None, None):
+        if isinstance(q.graph_name, DefaultGraph):
+            default.add(f"{q.subject} {q.predicate} {q.object}")
+        else:
+            named.add(str(q))
+    return named, default
+
+
+def test_a_bulk_load_makes_the_merged_graph_as_it_loads_the_quads(built, tmp_path):
+    """The first load into an empty store writes each quad's triple into the default graph as it
+    goes (no second pass over the store): the merged graph is then exactly the named graphs'
+    distinct triples, as filling it from the store gives."""
+    from pyoxigraph import Store
+
+    from tropekg.store.streaming import fill_merged_graph
+
+    loaded = tmp_path / "loaded"
+    GraphStore(loaded).load([built])
+    filled = tmp_path / "filled"
+    store = Store(str(filled))
+    store.bulk_load(path=str(built / "dataset.nq"), format=RdfFormat.N_QUADS)
+    fill_merged_graph(store)
+    store.flush()
+    del store
+    named, default = _stored(loaded)
+    assert (named, default) == _stored(filled)
+    assert default and len(default) < len(named)  # pages repeat triples: the merged graph is smaller
+
+
+def test_n_quads_spelt_otherwise_still_give_the_whole_merged_graph(tmp_path):
+    """Lines the fast path does not read (tabs, a comment, a triple with no graph, a literal that
+    holds what looks like a graph, a blank-node graph) are loaded as they are, and the merged graph
+    is filled from the store: never a triple missing, never one made up."""
+    from tropekg.store.streaming import with_merged_lines
+
+    text = (b'<http://e/s> <http://e/p> "a <http://e/g> ." <http://e/g1> .\n'
+            b"<http://e/s>\t<http://e/p>\t<http://e/o>\t<http://e/g2> .\n"
+            b"# a comment\n"
+            b"<http://e/s> <http://e/p> <http://e/o3> .\n"
+            b'_:b <http://e/p> "x y"@en _:g .\n'
+            b"<http://e/s> <http://e/p> <http://e/o4> <http://e/g1> .")  # no final newline
+    lines, left = with_merged_lines(text.rsplit(b"\n", 1)[0] + b"\n")
+    assert left == 3  # the tab-separated line, the comment and the triple
+    assert b'<http://e/s> <http://e/p> "a <http://e/g> ." .\n' in lines
+    assert b'_:b <http://e/p> "x y"@en .\n' in lines
+    source = tmp_path / "odd.nq"
+    source.write_bytes(text)
+    GraphStore(tmp_path / "kg").load([source])
+    named, default = _stored(tmp_path / "kg")
+    assert len(named) == 4  # the triple with no graph is in the default graph only
+    assert default == {'<http://e/s> <http://e/p> "a <http://e/g> ."', "<http://e/s> <http://e/p> <http://e/o>",
+                       "<http://e/s> <http://e/p> <http://e/o3>", "<http://e/s> <http://e/p> <http://e/o4>",
+                       next(d for d in default if d.endswith('"x y"@en'))}

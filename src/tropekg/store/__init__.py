@@ -22,6 +22,9 @@ from tropekg.store.datasets import BackendError, LoadReport, StoreError
 class GraphBackend(Protocol):
     """What every graph store tropekg talks to can do."""
 
+    #: whether it answers queries from several threads at once (validation runs its two parts so)
+    parallel_queries: bool
+
     @property
     def base(self) -> str:
         """The base IRI the graph held was built with."""

@@ -73,10 +73,13 @@ def _changing(graph: NamedNode, change: str) -> str:
 class GraphStore:
     """An on-disk Oxigraph store holding tropekg datasets."""
 
+    parallel_queries = True  # pyoxigraph answers queries from several threads, without the GIL
+
     def __init__(self, path: Path, read_only: bool = False, base: str | None = None):
         self.path = Path(path)
         self._base = base
         self.read_only = read_only
+        self.union_only = False  # queries read the union of the named graphs (see load)
         try:
             if read_only:
                 if not self.path.exists():
@@ -91,6 +94,7 @@ class GraphStore:
     def in_memory(cls, base: str | None = None) -> GraphStore:
         self = cls.__new__(cls)
         self.path, self._base, self.store, self.read_only = Path(":memory:"), base, Store(), False
+        self.union_only = False
         return self
 
     @property
@@ -103,8 +107,12 @@ class GraphStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, paths: Iterable[Path], prune: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> LoadReport:
-        """Load build folders or RDF files; ``progress(done, total)`` in bytes read."""
+             progress: Callable[[int, int], None] | None = None, merged: bool = True) -> LoadReport:
+        """Load build folders or RDF files; ``progress(done, total)`` in bytes read.
+        ``merged=False`` (an empty store that only validation reads, then throws away) skips
+        making the merged graph, which costs more than the load: queries read the union of the
+        named graphs instead, a bag, where validation's results are the same (it counts no
+        statements, and keeps each result once)."""
         paths = [Path(p) for p in paths]
         files = dataset_files(paths)
         empty = self._is_empty()
@@ -119,15 +127,19 @@ class GraphStore:
             report.bulk = True
             total = sum(input_size(f) for f in files)
             done = 0
+            complete = True  # every triple loaded went into the merged graph as it loaded
             for f in files:
                 with open_input(f) as opened:
                     reader = CountingReader(opened, total, progress, done)
                     try:
-                        bulk_load_through_pipe(self.store, reader, format_of(f))
+                        complete &= bulk_load_through_pipe(self.store, reader, format_of(f), merged=merged)
                     except SyntaxError as e:
                         raise StoreError(f"{f}: not valid RDF: {e}") from None
                     done = reader.done
-            self._make_merged()
+            if not merged:
+                self.union_only = True
+            elif not complete:  # other formats, other spellings of N-Quads: filled from the store
+                self._make_merged()
             self.store.flush()
             iris = IriScheme(self.base)  # RDF files that do not say their base: the data tells
             report.graphs_replaced = sum(1 for g in self.store.named_graphs()
@@ -199,6 +211,8 @@ class GraphStore:
 
     def merged_ready(self) -> bool:
         """Whether queries can read the merged graph: it is there, or it could be made now."""
+        if self.union_only:
+            return False
         has_default = next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None)
         if has_default is not None or next(iter(self.store.named_graphs()), None) is None:
             return True
@@ -240,24 +254,33 @@ class GraphStore:
     def graph_texts(self) -> Iterator[bytes]:
         """Each graph as N-Triples: the triples loaded with no graph (those of the merged graph no
         named graph states), then every named graph."""
-        alone = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
-                                 "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
-        default = serialize(alone, format=RdfFormat.N_TRIPLES)
+        if self.union_only:  # the default graph holds only what was loaded with no graph
+            default = self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        else:
+            alone = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+                                     "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
+            default = serialize(alone, format=RdfFormat.N_TRIPLES)
         if default:
             yield default
         for name in list(self.store.named_graphs()):
             yield self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
 
     def graph_count(self) -> int:
-        """How many named graphs :meth:`graph_texts` yields (for progress; triples loaded with no
-        graph, seldom there, come as one more)."""
-        return sum(1 for _ in self.store.named_graphs())
+        """How many graphs :meth:`graph_texts` yields (for progress): the named graphs, and the
+        triples loaded with no graph when the store keeps no merged graph and holds some (with a
+        merged graph, finding those costs a pass over the store, and they are not counted)."""
+        named = sum(1 for _ in self.store.named_graphs())
+        if self.union_only:
+            named += next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None
+        return named
 
     def page_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
     def __len__(self) -> int:
         """The quads of the named graphs (the merged default graph repeats them)."""
+        if self.union_only:
+            return len(self.store)
         merged = sum(1 for _ in self.store.quads_for_pattern(None, None, None, DefaultGraph()))
         return len(self.store) - merged
 

@@ -110,6 +110,8 @@ def _canonical(term):
 
 
 class Endpoint:
+    parallel_queries = False  # asked one thing at a time
+
     def __init__(self, query_url: str, update_url: str | None = None, graph_store_url: str | None = None,
                  *, timeout: float = DEFAULT_TIMEOUT, retries: int = 3, base: str | None = None,
                  sleep: Callable[[float], None] = time.sleep):

@@ -13,6 +13,7 @@ graph after the build (:meth:`tropekg.store.embedded.GraphStore.load`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -22,18 +23,48 @@ from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store
 
 from tropekg.store.datasets import StoreError
 
+# An N-Quads line of single spaces whose graph is an IRI or a blank node (as pyoxigraph and tropekg
+# write them): subject, predicate, object (anything, literals with spaces included: the graph is
+# the last term before " ."), graph. A line of three terms never matches (there is no room for an
+# object between the predicate and the last term), nor does any other spelling: such lines are left
+# to :func:`fill_merged_graph`.
+_QUAD_LINE = re.compile(rb"^((?:<[^<>\s]*>|_:\S+) <[^<>\s]*> .+) (?:<[^<>\s]*>|_:\S+) \.$", re.MULTILINE)
 
-def bulk_load_through_pipe(store: Store, reader, fmt: RdfFormat, size: int = 1 << 20) -> None:
+
+def with_merged_lines(chunk: bytes) -> tuple[bytes, int]:
+    """Whole N-Quads lines, followed by their triples in the default graph: what the bulk loader
+    needs to make the merged default graph as it loads (the store keeps each triple once); and
+    how many lines were left without (other spellings, comments, blank lines, lines with no graph)."""
+    triples, made = _QUAD_LINE.subn(rb"\1 .", chunk)
+    return chunk + triples, chunk.count(b"\n") - made
+
+
+def bulk_load_through_pipe(store: Store, reader, fmt: RdfFormat, size: int = 1 << 20,
+                           merged: bool = False) -> bool:
     """pyoxigraph's bulk loader on what ``reader`` reads (a binary file object), fed through a
     pipe by a thread of ours: the loader then reads natively, in large reads and without Python's
-    lock, instead of calling ``reader.read`` for every few kilobytes."""
+    lock, instead of calling ``reader.read`` for every few kilobytes. With ``merged`` (N-Quads
+    only), every quad's triple is loaded into the default graph too, in the same pass: filling the
+    merged graph afterwards reads every quad back through Python, as long again as the load.
+    Returns whether every triple loaded is now in the default graph (True: nothing to fill)."""
     read_end, write_end = os.pipe()
     failure: list[BaseException] = []
+    merged = merged and fmt == RdfFormat.N_QUADS
+    left = [0]  # lines loaded without their triple in the default graph
 
     def feed() -> None:
         try:
             with os.fdopen(write_end, "wb", buffering=0) as pipe:
+                rest = b""
                 while chunk := reader.read(size):
+                    if merged:  # whole lines only: the rest waits for the next chunk
+                        lines, cut, rest = (rest + chunk).rpartition(b"\n")
+                        chunk, without = with_merged_lines(lines + cut)
+                        left[0] += without
+                    pipe.write(chunk)
+                if rest:
+                    chunk, without = with_merged_lines(rest + b"\n")
+                    left[0] += without
                     pipe.write(chunk)
         except BrokenPipeError:
             pass  # the loader stopped reading: it says why
@@ -53,6 +84,7 @@ def bulk_load_through_pipe(store: Store, reader, fmt: RdfFormat, size: int = 1 <
         feeder.join()
     if failure:
         raise failure[0]
+    return merged and left[0] == 0
 
 
 def fill_merged_graph(store: Store) -> None:

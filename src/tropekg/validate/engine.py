@@ -1,5 +1,6 @@
 """Running the validation: a backend (or build folder) and the shapes in, a report out, in two parts
-(node-local shapes with pySHACL in parallel, SPARQL constraints once over the store)."""
+at once (node-local shapes as SPARQL, or with pySHACL, in parallel workers; SPARQL constraints once
+over the store)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +23,7 @@ from pyoxigraph import (
     BlankNode,
     NamedNode,
     RdfFormat,
+    Store,
     parse,
 )
 
@@ -29,6 +33,7 @@ from tropekg.rdf.namespaces import (
     SH_NS,
     TKS_NS,
 )
+from tropekg.validate.core_sparql import Unsupported, compile_shapes, run_checks
 from tropekg.validate.results import (
     BATCH_TRIPLES,
     IN_MEMORY_LIMIT,
@@ -73,17 +78,26 @@ def _pyshacl_results(data_graph, shacl_graph) -> list[ValidationResult]:
     return out
 
 
-_worker_shapes = None
+# a worker's shapes: the node-local shapes graph, and the same as SPARQL (without and with
+# subclass reasoning) or None, when pySHACL runs them
+_worker_shapes: tuple | None = None
 
 
-def _init_worker(shapes_turtle: str) -> None:
+def _init_worker(shapes_turtle: str, engine: str = "sparql") -> None:
     global _worker_shapes
     import rdflib
 
-    _worker_shapes = rdflib.Graph().parse(data=shapes_turtle, format="turtle")
+    graph = rdflib.Graph().parse(data=shapes_turtle, format="turtle")
+    checks = None
+    if engine == "sparql":
+        try:
+            checks = (compile_shapes(graph, False), compile_shapes(graph, True))
+        except Unsupported:
+            checks = None
+    _worker_shapes = (graph, checks)
 
 
-def _add_ntriples(graph, ntriples: bytes):
+def _add_ntriples(graph, ntriples: bytes, fmt: RdfFormat = RdfFormat.N_TRIPLES):
     """Add N-Triples to an rdflib graph: parsed by pyoxigraph, each distinct term converted once
     (three times faster than rdflib's own N-Triples parser)."""
     import rdflib
@@ -108,19 +122,32 @@ def _add_ntriples(graph, ntriples: bytes):
 
     if ntriples:
         graph.addN((term(t.subject), term(t.predicate), term(t.object), graph)
-                   for t in parse(ntriples, format=RdfFormat.N_TRIPLES))
+                   for t in parse(ntriples, format=fmt))
     return graph
 
 
-def _validate_batch(ntriples: bytes) -> tuple[list[ValidationResult], int]:
-    """Node-local shapes over one batch of page graphs (N-Triples), in a worker; the results and
-    the worker's peak memory so far (bytes)."""
+def _validate_batch(data: bytes, nquads: bool = False) -> tuple[list[ValidationResult], int, tuple[int, float]]:
+    """Node-local shapes over one batch of page graphs (N-Triples, or N-Quads read from a build),
+    in a worker; the results, the worker's peak memory so far (bytes) and its process id and CPU
+    time so far (seconds). The batch's graphs are read as one graph, as the node-local shapes allow."""
     import resource
 
     import rdflib
 
-    results = _pyshacl_results(_add_ntriples(rdflib.Graph(), ntriples), _worker_shapes)
-    return results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    fmt = RdfFormat.N_QUADS if nquads else RdfFormat.N_TRIPLES
+    shapes_graph, checks = _worker_shapes
+    if checks is None:
+        results = _pyshacl_results(_add_ntriples(rdflib.Graph(), data, fmt), shapes_graph)
+    else:
+        store = Store()
+        if b"_:" in data:  # the loader would rename blank nodes; the parser keeps their names
+            store.bulk_extend(parse(data, format=fmt))
+        elif data:
+            store.bulk_load(data, format=fmt)
+        subclasses = bool(store.query(f"ASK {{ ?a <{RDFS_SUBCLASS_OF}> ?b }}", use_default_graph_as_union=True))
+        results = run_checks(store, checks[subclasses])
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return results, usage.ru_maxrss * 1024, (os.getpid(), usage.ru_utime + usage.ru_stime)
 
 
 # -- reading the graph ---------------------------------------------------------------------------
@@ -141,30 +168,120 @@ def _batches(texts: Iterable[bytes], size: int, counts: Counter) -> Iterator[byt
         yield b"".join(batch)
 
 
-def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter,
-                   batch_triples: int) -> Iterator[tuple[list[ValidationResult], int]]:
+# a triple with no graph: a subject (IRI or blank node) and a predicate before the object
+_SUBJECT_PREDICATE = re.compile(rb"^(?:<[^>]*>|_:\S+) <[^>]*>$")
+_LANGUAGE_TAG_END = re.compile(rb'"@[A-Za-z0-9-]+$')
+
+
+def _graph_of(line: bytes) -> bytes | None:
+    """The graph of an N-Quads line as written (b"" for the default graph), None for a line
+    that states nothing (blank, a comment). An IRI holds no space, '<' or '>', so the last term
+    is the graph exactly when it is no literal's datatype and more than a subject and a predicate
+    stand before it."""
+    line = line.strip()
+    if not line or line.startswith(b"#"):
+        return None
+    body = line[:-1].rstrip()  # without the final '.'
+    if body.endswith(b'"') or _LANGUAGE_TAG_END.search(body):
+        return b""  # a literal ends the line: the object
+    if body.endswith(b">"):
+        cut = body.rfind(b"<")
+        if body[cut - 2:cut] == b"^^":
+            return b""  # a literal's datatype
+    else:
+        cut = body.rfind(b" ") + 1  # a blank node
+    last, before = body[cut:], body[:cut].rstrip()
+    return b"" if _SUBJECT_PREDICATE.match(before) else last
+
+
+def _lines(f) -> Iterator[bytes]:
+    """The lines of a binary file object that may only read (a build's parts, through its
+    manifest)."""
+    rest = b""
+    while chunk := f.read(1 << 20):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest
+
+
+def _build_batches(files: list[Path], size: int, counts: Counter) -> Iterator[bytes]:
+    """A build's dataset.nq (or its parts, read through its manifest) in batches of whole graphs,
+    read straight from the files: the build writes each page graph's quads together, so a batch
+    ends where a graph does."""
+    from tropekg.store.datasets import StoreError, open_input
+
+    batch: list[bytes] = []
+    for path in files:
+        try:
+            opened = open_input(path)
+        except (OSError, StoreError) as e:
+            raise ValidationError(f"{path}: cannot read it: {e}") from None
+        with opened as f:
+            lines = _lines(f)
+            for line in lines:
+                batch.append(line)
+                if len(batch) >= size:
+                    graph = _graph_of(line)
+                    for more in lines:
+                        g = _graph_of(more)
+                        if g is not None and g != graph and graph is not None:
+                            yield _counted(batch, counts)
+                            batch = [more]
+                            break
+                        graph = g if graph is None else graph
+                        batch.append(more)
+        # a batch does not run on into another file: each file's graphs are its own
+        if batch:
+            yield _counted(batch, counts)
+            batch = []
+
+
+def _counted(lines: list[bytes], counts: Counter) -> bytes:
+    counts["bytes"] += sum(map(len, lines))
+    counts["triples"] += sum(1 for line in lines if line.strip()[:1] not in (b"", b"#"))
+    return b"".join(lines)
+
+
+def _local_results(graph, shapes: Shapes, jobs: int, counts: Counter, batch_triples: int,
+                   engine: str = "sparql") -> Iterator[tuple[list[ValidationResult], int, tuple[int, float]]]:
     turtle = shapes.local_turtle()
-    batches = _batches(graph.graph_texts(), batch_triples, counts)
+    build_files = _BUILD_FILES.get(graph)
+    if build_files is not None and engine == "sparql":
+        # straight from the build's files: dumping each graph from an on-disk store again costs
+        # as much as validating it
+        from tropekg.store.datasets import input_size
+
+        nquads = True
+        counts["graphs"] += graph.graph_count()
+        counts["bytes_total"] += sum(input_size(f) for f in build_files)
+        batches = _build_batches(build_files, batch_triples, counts)
+    else:
+        nquads = False
+        batches = _batches(graph.graph_texts(), batch_triples, counts)
     first = next(batches, None)
     if first is None:
         return
     second = next(batches, None)
     if jobs <= 1 or second is None:
-        _init_worker(turtle)
-        yield _validate_batch(first)
+        _init_worker(turtle, engine)
+        yield _validate_batch(first, nquads)
         if second is not None:
-            yield _validate_batch(second)
+            yield _validate_batch(second, nquads)
         for b in batches:
-            yield _validate_batch(b)
+            yield _validate_batch(b, nquads)
         return
     # forkserver, not fork: the parent holds an open Oxigraph store, whose background threads a
     # forked child would inherit in whatever state they were in
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(turtle,)) as pool:
-        pending: deque = deque([pool.submit(_validate_batch, first), pool.submit(_validate_batch, second)])
+                             initargs=(turtle, engine)) as pool:
+        pending: deque = deque([pool.submit(_validate_batch, first, nquads),
+                                pool.submit(_validate_batch, second, nquads)])
         for b in batches:  # a bounded number in flight, so memory does not grow with the corpus
-            pending.append(pool.submit(_validate_batch, b))
+            pending.append(pool.submit(_validate_batch, b, nquads))
             while len(pending) >= jobs * 3:
                 yield pending.popleft().result()
         while pending:
@@ -185,18 +302,24 @@ def _substitute(template: str, row: dict, base: str) -> str:
 
 
 def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, float] | None = None,
-                        done: Callable[[int], None] | None = None) -> list[ValidationResult]:
+                        threads: int = 1, done: Callable[[int], None] | None = None) -> list[ValidationResult]:
+    """The SPARQL constraints over the whole store, ``threads`` of them at once (pyoxigraph
+    answers a query without holding the GIL), their results in the shapes' order;
+    ``done(n)`` after the first n."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tropekg.store.embedded import StoreError
     from tropekg.store.endpoint import EndpointError
 
-    out = []
     subclasses = bool(graph.run(f"ASK {{ ?a <{RDFS_SUBCLASS_OF}> ?b }}").value)
-    for i, c in enumerate(shapes.sparql, start=1):
+
+    def one(c) -> list[ValidationResult]:
         started = time.perf_counter()
         try:
             rows = graph.run(c.query(subclasses))
         except (StoreError, EndpointError) as e:
             raise ValidationError(f"shape {c.shape}: its SPARQL constraint failed: {e}") from None
+        out = []
         for values in rows.rows:
             row = dict(zip(rows.columns, values))
             focus = row.get("this")
@@ -213,9 +336,23 @@ def _cross_page_results(graph, shapes: Shapes, base: str, seconds: dict[str, flo
         if seconds is not None:
             key = "sparql " + c.shape.removeprefix(TKS_NS)
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
-        if done is not None:
-            done(i)
-    return out
+        return out
+
+    found: list[ValidationResult] = []
+    if threads <= 1:
+        answers = map(one, shapes.sparql)
+    else:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cross-page")
+        answers = pool.map(one, shapes.sparql)
+    try:
+        for i, rows in enumerate(answers, start=1):
+            found.extend(rows)
+            if done is not None:
+                done(i)
+    finally:
+        if threads > 1:
+            pool.shutdown()
+    return found
 
 
 def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
@@ -239,36 +376,83 @@ def _unique(results: Iterable[ValidationResult]) -> list[ValidationResult]:
 
 def validate_graph(graph, *, shapes: Shapes | None = None, jobs: int | None = None,
                    batch_triples: int = BATCH_TRIPLES,
-                   progress: Callable[[int, int], None] | None = None) -> ValidationReport:
+                   progress: Callable[[int, int], None] | None = None,
+                   node_local: str = "sparql") -> ValidationReport:
     """Validate a :class:`~tropekg.store.embedded.GraphStore` or an :class:`~tropekg.store.endpoint.Endpoint` in
     two parts: node-local shapes per batch of page graphs, cross-page SPARQL over the whole.
-    ``progress(done, total)`` counts the graphs validated, then the cross-page constraints run."""
+    ``progress(done, total)`` counts the graphs validated and the cross-page constraints run.
+    ``node_local``: ``sparql`` runs the node-local shapes as SPARQL on each batch
+    (:mod:`.core_sparql`; pySHACL where a shape uses what that does not know), ``pyshacl`` with
+    pySHACL (the reference the tests compare with)."""
     shapes = shapes or load_shapes()
     total = graph.graph_count() + len(shapes.sparql) if progress is not None else 0
     jobs = jobs or os.cpu_count() or 1
     base = graph.base
     counts: Counter = Counter()
     results: list[ValidationResult] = []
-    t0 = time.perf_counter()
     worker_maxrss = 0
-    for batch, maxrss in _local_results(graph, shapes, jobs, counts, batch_triples):
-        results.extend(batch)
-        worker_maxrss = max(worker_maxrss, maxrss)
-        if progress is not None:
-            progress(counts["graphs"], max(total, counts["graphs"] + len(shapes.sparql)))
-    t1 = time.perf_counter()
+    worker_cpu: dict[int, float] = {}
     seconds: dict[str, float] = {}
+    failed: list[BaseException] = []
+    t0 = time.perf_counter()
+    told = {"local": 0, "cross": 0}
+    telling = threading.Lock()
+
+    def tell(**part: int) -> None:  # the two parts report from two threads
+        with telling:
+            told.update(part)
+            done = told["local"] + told["cross"]
+            progress(done, max(total, done, counts["graphs"] + len(shapes.sparql)))
 
     def constraint_done(n: int) -> None:
         if progress is not None:
-            progress(counts["graphs"] + n, max(total, counts["graphs"] + len(shapes.sparql)))
+            tell(cross=n)
 
-    results.extend(_cross_page_results(graph, shapes, base, seconds, constraint_done))
-    t2 = time.perf_counter()
+    def node_local_part() -> None:
+        nonlocal worker_maxrss
+        try:
+            for batch, maxrss, (pid, cpu) in _local_results(graph, shapes, jobs, counts, batch_triples,
+                                                             node_local):
+                results.extend(batch)
+                worker_maxrss = max(worker_maxrss, maxrss)
+                worker_cpu[pid] = cpu
+                if progress is not None:
+                    # read straight from a build: the graphs are counted ahead, the bytes as read
+                    local_done = (int(counts["graphs"] * counts["bytes"] / counts["bytes_total"])
+                                  if counts["bytes_total"] else counts["graphs"])
+                    tell(local=local_done)
+        except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
+            failed.append(e)
+        seconds["node_local"] = time.perf_counter() - t0
+
+    # The embedded store answers the cross-page queries (in Rust, without the GIL) while the
+    # node-local part feeds its workers: the two parts share the cores. An endpoint is asked
+    # one thing at a time.
+    if getattr(graph, "parallel_queries", False):
+        thread = threading.Thread(target=node_local_part, name="node-local shapes", daemon=True)
+        thread.start()
+        t1 = time.perf_counter()
+        cross = _cross_page_results(graph, shapes, base, seconds, threads=max(1, min(jobs, 2)),
+                                    done=constraint_done)
+        seconds["cross_page"] = time.perf_counter() - t1
+        thread.join()
+    else:
+        node_local_part()
+        t1 = time.perf_counter()
+        cross = []
+        if not failed:
+            cross = _cross_page_results(graph, shapes, base, seconds, done=constraint_done)
+        seconds["cross_page"] = time.perf_counter() - t1
+    if failed:
+        raise failed[0]
+    results.extend(cross)
+    seconds = {"both_parts": time.perf_counter() - t0, "node_local": seconds.pop("node_local"),
+               "cross_page": seconds.pop("cross_page"), **seconds}
+    if os.getpid() not in worker_cpu:  # CPU time of the pool's workers, the node-local part's
+        seconds["node_local_workers_cpu"] = sum(worker_cpu.values())
     return ValidationReport(
         results=_unique(results), shapes=shapes.info, graphs=counts["graphs"], triples=counts["triples"],
-        mode="two-part", seconds={"node_local": t1 - t0, "cross_page": t2 - t1, **seconds}, base=base,
-        worker_maxrss=worker_maxrss,
+        mode="two-part", seconds=seconds, base=base, worker_maxrss=worker_maxrss,
     )
 
 
@@ -309,8 +493,14 @@ def validate_whole(graph, *, shapes: Shapes | None = None) -> ValidationReport:
     )
 
 
+# the build folders' dataset.nq files an opened dataset was loaded from, by id of its store
+_BUILD_FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 class _OpenedDataset:
-    """Files loaded into a store for validating, removed again on close."""
+    """Files loaded into a store for validating, removed again on close. The store keeps no merged
+    graph (validation reads the union of the graphs, with the same results, and making it costs
+    more than the load). The node-local part reads a build folder's dataset.nq itself."""
 
     def __init__(self, paths: Iterable[Path], base: str | None = None,
                  progress: Callable[[int, int], None] | None = None):
@@ -329,12 +519,16 @@ class _OpenedDataset:
                 self.graph = GraphStore(Path(self.tmp) / "store", base=base)
             else:
                 self.graph = GraphStore.in_memory(base=base)
-            self.graph.load(paths, progress=progress)
+            self.graph.load(paths, progress=progress, merged=False)
+            if all(p.is_dir() for p in paths):
+                _BUILD_FILES[self.graph] = files
         except StoreError as e:
             self.close()
             raise ValidationError(str(e)) from None
 
     def close(self) -> None:
+        if getattr(self, "graph", None) is not None:
+            _BUILD_FILES.pop(self.graph, None)
         if self.tmp is not None:
             self.graph = None
             shutil.rmtree(self.tmp, ignore_errors=True)
