@@ -212,7 +212,10 @@ class Checks:
         print(f"  {figure:44s} {value:>22s}  {target:>18s}  {status}", flush=True)
 
 
-def bench_parse(pages: list[Path], max_mb: float, checks: Checks) -> dict:
+def bench_parse(pages: list[Path], max_mb: float, repeat: int, checks: Checks) -> dict:
+    """Both parsers on the same texts, each pass timed by wall clock and by this process's CPU
+    time; the best of ``repeat`` passes counts (the machine is shared: the best pass is the one
+    least disturbed). The speed ratio is of CPU times."""
     from tropekg.markup.parse import parse_text
     from tropekg.readers.source import decode, title_from_path
 
@@ -228,29 +231,37 @@ def bench_parse(pages: list[Path], max_mb: float, checks: Checks) -> dict:
         texts.append((decode(data, str(p)).text, title_from_path(p)))
         total += len(data)
     mb = total / 1e6
-    started = time.perf_counter()
-    for text, title in texts:
-        parse_text(text, title)
-    ours = time.perf_counter() - started
-    result = {"pages": len(texts), "megabytes": round(mb, 2), "tropekg_seconds": round(ours, 3),
-              "tropekg_mb_per_s": round(mb / ours, 3), "tropekg_pages_per_s": round(len(texts) / ours, 1)}
-    checks.add("parse", f"tropekg parser ({len(texts)} pages, {mb:.1f} MB)", f"{mb / ours:.2f} MB/s")
+
+    def best_of(parse_one) -> tuple[float, float]:
+        wall, cpu = [], []
+        for _ in range(repeat):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for text, title in texts:
+                parse_one(text, title)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        return min(wall), min(cpu)
+
+    ours, ours_cpu = best_of(parse_text)
+    result = {"pages": len(texts), "megabytes": round(mb, 2), "repeat": repeat,
+              "tropekg_seconds": round(ours, 3), "tropekg_cpu_seconds": round(ours_cpu, 3),
+              "tropekg_mb_per_s": round(mb / ours_cpu, 3), "tropekg_pages_per_s": round(len(texts) / ours_cpu, 1)}
+    checks.add("parse", f"tropekg parser ({len(texts)} pages, {mb:.1f} MB)",
+               f"{mb / ours_cpu:.2f} MB/s ({mb / ours:.2f} wall)")
     try:
         import mwparserfromhell
     except ImportError:
         checks.add("parse", "mwparserfromhell", "not installed")
         return result
-    started = time.perf_counter()
-    for text, _ in texts:
-        mwparserfromhell.parse(text)
-    theirs = time.perf_counter() - started
-    ratio = theirs / ours
-    result.update({"mwparserfromhell_seconds": round(theirs, 3), "mwparserfromhell_mb_per_s": round(mb / theirs, 3),
+    theirs, theirs_cpu = best_of(lambda text, title: mwparserfromhell.parse(text))
+    ratio = theirs_cpu / ours_cpu
+    result.update({"mwparserfromhell_seconds": round(theirs, 3), "mwparserfromhell_cpu_seconds": round(theirs_cpu, 3),
+                   "mwparserfromhell_mb_per_s": round(mb / theirs_cpu, 3),
                    "mwparserfromhell_c_tokenizer": bool(mwparserfromhell.parser.use_c),
-                   "ratio": round(ratio, 3)})
+                   "ratio": round(ratio, 3), "ratio_wall": round(theirs / ours, 3)})
     checks.add("parse", "mwparserfromhell (C tokenizer)" if mwparserfromhell.parser.use_c else "mwparserfromhell",
-               f"{mb / theirs:.2f} MB/s")
-    checks.add("parse", "tropekg / mwparserfromhell speed", f"{ratio:.2f}x", f">= {TARGET_PARSE_RATIO:.1f}x",
+               f"{mb / theirs_cpu:.2f} MB/s ({mb / theirs:.2f} wall)")
+    checks.add("parse", "tropekg / mwparserfromhell speed (CPU time)", f"{ratio:.2f}x", f">= {TARGET_PARSE_RATIO:.1f}x",
                ratio >= TARGET_PARSE_RATIO)
     return result
 
@@ -605,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-rdflib", action="store_true", help="skip the rdflib comparison")
     ap.add_argument("--subset", type=int, default=2000, help="pages in the rdflib comparison (default 2000)")
     ap.add_argument("--parse-mb", type=float, default=64.0, help="megabytes of pages to parse with both parsers")
+    ap.add_argument("--parse-repeat", type=int, default=3,
+                    help="passes of each parser over the pages; the best counts (default 3)")
     ap.add_argument("--out", type=Path, default=HERE / "results", help="where bench.json goes")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a figure misses its target")
     ap.add_argument("--keep-build", action="store_true",
@@ -667,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": {"folder": str(corpus), "generation_seconds": gen_seconds, "stats": stats},
     }
     if "parse" in sections:
-        results["parse"] = bench_parse(pages, args.parse_mb, checks)
+        results["parse"] = bench_parse(pages, args.parse_mb, args.parse_repeat, checks)
     needs_cold = bool(sections & {"scaling", "incremental"})
     if sections & {"build", "queries", "scaling", "incremental"}:
         results["build"] = bench_build(corpus, work, stats, checks, target=build_target, cold=needs_cold)

@@ -44,16 +44,75 @@ class _Phrase:
     relation: str
     pattern: re.Pattern[str]
     opening: bool
+    source: str  # the pattern as the table writes it (``pattern`` may start with a lookahead)
+
+
+def _first_letter(pattern: str) -> str | None:
+    """The letter every match of ``pattern`` starts with, when the pattern is a word boundary, a
+    letter that must be there, and no alternation at its top level (``\\bsee\\s+also\\b``); else None."""
+    if not re.match(r"\\b[A-Za-z](?![?*{])", pattern):
+        return None
+    depth, i = 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":  # a class: its brackets and bars are characters
+            i = pattern.index("]", i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1)
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return None
+        i += 1
+    return pattern[2]
+
+
+def _skipping(patterns: list[str]) -> str | None:
+    """A lookahead for the first letters of the patterns, to put before their alternation. A
+    case-insensitive pattern is tried at every position of the text either way (the engine's skip
+    to a leading character does not fold case), but with it a position without one of those letters
+    fails in one step instead of in each alternative. The lookahead is compiled with the same flags
+    as the patterns, so it folds case as their letters do, and it asks only what each alternative
+    asks first: the matches are the same. None when some pattern does not start with a letter."""
+    letters = [_first_letter(p) for p in patterns]
+    if not letters or None in letters:
+        return None
+    return "(?=[" + "".join(sorted(set(letters))) + "])"  # type: ignore[arg-type]
+
+
+def _phrase_pattern(pattern: str) -> re.Pattern[str]:
+    skip = _skipping([pattern])
+    return re.compile(f"{skip}(?:{pattern})" if skip else pattern, re.IGNORECASE)
 
 
 _RELATION_ROWS = _read_table("relations.tsv")
 _PHRASES = tuple(
-    _Phrase(row["relation"], re.compile(row["pattern"], re.IGNORECASE), row["where"] == "opening")
+    _Phrase(row["relation"], _phrase_pattern(row["pattern"]), row["where"] == "opening", row["pattern"])
     for row in _RELATION_ROWS if row["where"] != "list"
 )
+
+
+def _any_phrase(phrases: tuple[_Phrase, ...]) -> re.Pattern[str] | None:
+    """Any of the phrases, in one pattern: where it first matches, none of them matches before.
+    None (each phrase searched on its own) when a phrase has a group (a backreference would count
+    groups across them all) or a flag of its own that cannot be joined."""
+    if not phrases or any(phrase.pattern.groups for phrase in phrases):
+        return None
+    try:
+        patterns = [phrase.source for phrase in phrases]
+        any_of = "|".join(f"(?:{pattern})" for pattern in patterns)
+        skip = _skipping(patterns)
+        return re.compile(f"{skip}(?:{any_of})" if skip else any_of, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+_ANY_PHRASE = _any_phrase(_PHRASES)
 # "Some subtropes denote ...:" followed by bullets: the phrase governs each bullet's leading link.
 _LIST_PHRASES = tuple(
-    (row["relation"], re.compile(row["pattern"], re.IGNORECASE))
+    (row["relation"], _phrase_pattern(row["pattern"]))
     for row in _RELATION_ROWS if row["where"] == "list"
 )
 # an opening phrase starts a sentence or a parenthesis ("(contrast X)"), or follows and/also/but
@@ -78,6 +137,30 @@ _OPENING_MODE = re.compile(
     r"\W*(?:(?:[a-z]+ly|and|also|but|then|both|very|this\s+is|it'?s|is)\s+)*(" + _KW_ALT + r")\b",
     re.IGNORECASE,
 )
+# A cheap test before that pattern, which costs a microsecond an example: the first word its match
+# would start with. The pattern's words all start with letters (\W* skips to the first word) and
+# each is followed by a space or a non-letter (\s+, \b): a first word of ASCII letters followed by
+# an ASCII non-letter must be an "-ly" word, one of these words, or the first word of a keyword.
+# Any other first word (a digit, a letter outside ASCII, which case folding may map onto one of
+# the pattern's) is left to the pattern; so is every text when a keyword is not ASCII starting
+# with a letter (None: no test).
+_MODE_LEAD_WORDS = frozenset(
+    {"and", "also", "but", "then", "both", "very", "this", "it", "its", "is"}
+    | {re.match(r"[a-z]*", kw.lower()).group() for kw, _ in _KEYWORDS}  # type: ignore[union-attr]
+) if all(kw.isascii() and kw[:1].isalpha() for kw, _ in _KEYWORDS) else None
+_FIRST_WORD = re.compile(r"\W*([A-Za-z]*)(.?)", re.DOTALL)
+
+
+def _may_open_with_mode(text: str, pos: int) -> bool:
+    """False when :data:`_OPENING_MODE` cannot match at ``pos`` (see above); True when it may."""
+    if _MODE_LEAD_WORDS is None:
+        return True
+    m = _FIRST_WORD.match(text, pos)
+    word, after = m.group(1, 2)  # type: ignore[union-attr]
+    if not word or (after and not after.isascii()):
+        return True
+    word = word.lower()
+    return word in _MODE_LEAD_WORDS or (len(word) > 2 and word.endswith("ly"))
 # "... in which this trope is inverted regularly", "The trope is played straight"
 _TROPE_IS_MODE = re.compile(
     r"\b(?:this|the)\s+trope\s+is\s+(?:(?:played|being)\s+)?(" + _KW_ALT + r")\b", re.IGNORECASE
@@ -105,54 +188,65 @@ class _Span:
     whole_italic: bool  # the link is all an italic span holds: ''Film/Foo''
 
 
+# Node kinds as module names: read per node in the walks below, an attribute of the tree module
+# each time would be a measurable part of them
+_SHOWN_AS_IS = frozenset({N.TEXT, N.ESCAPED, N.URL, N.HANDLE})
+_LINK, _POTHOLE, _LINKS = N.LINK, N.POTHOLE, frozenset({N.LINK, N.POTHOLE})
+_TEXT, _COMMENT, _DIRECTIVE, _SPOILER, _ITALIC, _NOTE = N.TEXT, N.COMMENT, N.DIRECTIVE, N.SPOILER, N.ITALIC, N.NOTE
+
+
 def _flatten(nodes: list[N.Node]) -> tuple[str, list[_Span], bool]:
     """Visible text of inline nodes, the links in it, and whether a spoiler is among them."""
     parts: list[str] = []
     spans: list[_Span] = []
-    state = {"len": 0, "spoiler": False}
+    spoiler_seen = [False]
+    _visit(nodes, False, False, False, parts, spans, spoiler_seen, 0)
+    return "".join(parts), spans, spoiler_seen[0]
 
-    def emit(text: str) -> None:
-        parts.append(text)
-        state["len"] += len(text)
 
-    def visit(node: N.Node, italic: bool, spoiler: bool, sole: bool) -> None:
+def _visit(nodes: list[N.Node], italic: bool, spoiler: bool, sole: bool, parts: list[str],
+           spans: list[_Span], spoiler_seen: list[bool], length: int) -> int:
+    """Adds the visible text of ``nodes`` to ``parts`` and their links to ``spans``; ``length`` is
+    the length of the text so far, and the length after them is returned (one function called
+    once per level, not a closure per line: this runs for every example of every page)."""
+    for node in nodes:
         kind = node.kind
-        if kind == N.TEXT or kind == N.ESCAPED or kind == N.URL or kind == N.HANDLE:
-            emit(node.value or "")
-        elif kind == N.LINK:
-            start = state["len"]
-            emit(node.value if node.value is not None else spaced(node.title.name))
-            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
-        elif kind == N.POTHOLE:
-            start = state["len"]
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-            if state["len"] == start:  # [[Target]] with no shown text
-                emit(spaced(node.title.name))
-            spans.append(_Span(node.title, start, state["len"], italic, spoiler, sole))
-        elif kind in (N.COMMENT, N.DIRECTIVE):
-            return
-        elif kind == N.SPOILER:
-            state["spoiler"] = True
-            for child in node.children:
-                visit(child, italic, True, False)
-        elif kind == N.ITALIC:
-            significant = [c for c in node.children if not (c.kind == N.TEXT and not (c.value or "").strip())]
-            only = len(significant) == 1 and significant[0].kind in (N.LINK, N.POTHOLE)
-            for child in node.children:
-                visit(child, True, spoiler, only)
-        elif kind == N.NOTE:
-            emit(" (")
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-            emit(")")
-        else:
-            for child in node.children:
-                visit(child, italic, spoiler, False)
-
-    for n in nodes:
-        visit(n, False, False, False)
-    return "".join(parts), spans, state["spoiler"]
+        if kind in _SHOWN_AS_IS:
+            value = node.value
+            if value:
+                parts.append(value)
+                length += len(value)
+        elif kind == _LINK:
+            value = node.value if node.value is not None else spaced(node.title.name)
+            parts.append(value)
+            spans.append(_Span(node.title, length, length + len(value), italic, spoiler, sole))
+            length += len(value)
+        elif kind == _POTHOLE:
+            start = length
+            if node.children:
+                length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length)
+            if length == start:  # [[Target]] with no shown text
+                value = spaced(node.title.name)
+                parts.append(value)
+                length += len(value)
+            spans.append(_Span(node.title, start, length, italic, spoiler, sole))
+        elif kind == _COMMENT or kind == _DIRECTIVE:
+            continue
+        elif kind == _SPOILER:
+            spoiler_seen[0] = True
+            length = _visit(node.children, italic, True, False, parts, spans, spoiler_seen, length)
+        elif kind == _ITALIC:
+            significant = [c for c in node.children if not (c.kind == _TEXT and not (c.value or "").strip())]
+            only = len(significant) == 1 and significant[0].kind in _LINKS
+            length = _visit(node.children, True, spoiler, only, parts, spans, spoiler_seen, length)
+        elif kind == _NOTE:
+            parts.append(" (")
+            length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length + 2)
+            parts.append(")")
+            length += 1
+        elif node.children:
+            length = _visit(node.children, italic, spoiler, False, parts, spans, spoiler_seen, length)
+    return length
 
 
 # Text longer than this is cleaned a piece at a time (see _clean).
@@ -165,6 +259,10 @@ def _clean(text: str) -> str:
     piece at a time on long text, whose list of words would take ten times its size (an example
     bullet can be a 30 MB line); pieces are cut at whitespace, so the result is the same."""
     if len(text) <= _CLEAN_PIECE:
+        # already clean: no whitespace but single spaces inside (every other whitespace character
+        # is unprintable), which is most text, and a scan is cheaper than splitting into words
+        if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
         return " ".join(text.split())
     pieces: list[str] = []
     start, n = 0, len(text)
@@ -184,19 +282,24 @@ def _clean(text: str) -> str:
 
 def _mode_of(text: str, spans: list[_Span], subject: _Span | None) -> str | None:
     """The mode a bullet states, if it states one."""
-    m = _OPENING_MODE.match(text)
+    m = _OPENING_MODE.match(text) if _may_open_with_mode(text, 0) else None
     if m is None and subject is not None and not text[: subject.start].strip():
         # "''Film/Foo'': Averted." names the work first; the keyword opens what is said of it
-        m = _OPENING_MODE.match(text, subject.end)
+        m = _OPENING_MODE.match(text, subject.end) if _may_open_with_mode(text, subject.end) else None
     if m:
         return _KEYWORD_MODE[m.group(1).casefold()]
-    first_end = _SENTENCE_END.search(text)
-    limit = first_end.start() if first_end else len(text)
+    limit = None  # where the first sentence ends: found only when a link to a mode page is met
     for span in spans:
         mode = MODE_PAGES.get(span.title.key)
-        if mode and (span.start < limit or (subject is not None and span.start < subject.start)):
-            return mode
-    m = _TROPE_IS_MODE.search(text)
+        if mode:
+            if limit is None:
+                first_end = _SENTENCE_END.search(text)
+                limit = first_end.start() if first_end else len(text)
+            if span.start < limit or (subject is not None and span.start < subject.start):
+                return mode
+    # "... this trope is ...": no such sentence without the word (a lower-cased "trope" is found
+    # where the case-insensitive pattern would match: its letters have no other case forms)
+    m = _TROPE_IS_MODE.search(text) if "trope" in text.lower() else None
     if m:
         return _KEYWORD_MODE[m.group(1).casefold()]
     return None
@@ -213,8 +316,13 @@ def _relations_in(text: str, spans: list[_Span]) -> list[tuple[str, _Span]]:
     before the link, if no sentence ends between the two. Sorted positions and bisection keep this
     linear-logarithmic in the paragraph's size (a paragraph may hold thousands of links)."""
     found: list[tuple[int, int, str]] = []  # phrase start, phrase end, relation
+    # one scan for all the phrases says whether, and from where, to look for each of them
+    first = _ANY_PHRASE.search(text) if _ANY_PHRASE is not None else None
+    if _ANY_PHRASE is not None and first is None:
+        return []
+    from_pos = first.start() if first is not None else 0
     for phrase in _PHRASES:
-        for m in phrase.pattern.finditer(text):
+        for m in phrase.pattern.finditer(text, from_pos):
             # only the few characters before the phrase can make it an opening one
             if phrase.opening and not _OPENING_BEFORE.search(text, max(0, m.start() - 80), m.start()):
                 continue
@@ -386,12 +494,7 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, cons
 
     page = Page(title=title, kind=_kind(title, lines, body))
     page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
-    for node in root.walk():
-        if node.kind == N.LINK:
-            page.links.append(Link(node.title, node.value, node.line))
-        elif node.kind == N.POTHOLE:
-            label = _clean(N.plain_text(node.children)) or None
-            page.links.append(Link(node.title, label, node.line))
+    _collect_links(root.children, page.links)
 
     # an index page reads its lines again below; the other kinds read each line once
     release = consume and page.kind != INDEX
@@ -426,6 +529,19 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, cons
     return page
 
 
+def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
+    """Every link among ``nodes`` and below them, in document order (``Node.walk``'s order)."""
+    for node in nodes:
+        kind = node.kind
+        if kind == _LINK:
+            links.append(Link(node.title, node.value, node.line))
+        elif kind == _POTHOLE:
+            label = _clean(N.plain_text(node.children)) or None
+            links.append(Link(node.title, label, node.line))
+        if node.children:
+            _collect_links(node.children, links)
+
+
 def _each(lines: list[_Line], release: bool) -> Iterator[_Line]:
     """The lines, each one's nodes let go (with ``release``) once the next one is asked for."""
     for ln in lines:
@@ -438,8 +554,15 @@ _EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
 
 
 def _unique(titles: list[Title]) -> list[Title]:
-    """Each title once, where it first appears (titles hash case-insensitively)."""
-    return list(dict.fromkeys(titles))
+    """Each title once, where it first appears (titles are equal when their keys are: the keys
+    are compared directly, which is several times faster than a set of titles)."""
+    if len(titles) < 2:
+        return list(titles)
+    first: dict[str, Title] = {}
+    for title in titles:
+        if title.key not in first:
+            first[title.key] = title
+    return list(first.values())
 
 
 def _read_head(page: Page, head: Iterable[_Line]) -> None:
@@ -532,12 +655,10 @@ def _trope_examples(page: Page, body: Iterable[_Line]) -> None:
         if work is None:
             page.warnings.append(Warning(node.line, "example names no work"))
         mode = _mode_of(text, spans, subject)
-        ex = Example(
-            trope=page.title, work=work, mode=mode or STRAIGHT, mode_stated=mode is not None,
-            depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
-            line=node.line, spoiler=spoiler,
-            mentions=_mentions(spans, exclude={page.title, work}), text=_clean(text), column=node.column,
-        )
+        # positional, as in _work_examples
+        ex = Example(page.title, work, mode or STRAIGHT, mode is not None, node.depth,
+                     parent.line if parent else None, ln.folder, node.line, spoiler,
+                     _mentions(spans, page.title, work), _clean(text), node.column)
         page.examples.append(ex)
         stack.append((node.depth, ex))
 
@@ -573,17 +694,30 @@ _NAMED_AS_WORK = re.compile(
 )
 
 
-def _mentions(spans: list[_Span], exclude: set) -> list[Title] | tuple[Title, ...]:
-    found = [s.title for s in spans
-             if not (s.title in exclude or _is_mode_page(s.title) or s.title.key in _RELATION_WORDS)]
+def _mentions(spans: list[_Span], subject: Title, other: Title | None) -> list[Title] | tuple[Title, ...]:
+    """The pages a bullet's links name, but for the two it is about (its trope and work), mode
+    pages and relation words."""
+    subject_key = subject.key
+    other_key = other.key if other is not None else None
+    titles = []
+    for span in spans:
+        key = span.title.key
+        if key != subject_key and key != other_key and key not in _NOT_MENTIONED:
+            titles.append(span.title)
     # most examples mention nothing else: they share one empty tuple rather than each hold a list
-    return _unique(found) if found else _NO_MENTIONS
+    return _unique(titles) if titles else _NO_MENTIONS
+
+
+# Links that are never an example's mentions: mode pages, and the pages that state a relation.
+_NOT_MENTIONED = frozenset(MODE_PAGES) | _RELATION_WORDS
 
 
 _NO_MENTIONS: tuple[Title, ...] = ()
 
 
 _TROPE_ENTRY_TAIL = re.compile(r"^\s*[:\-\u2013\u2014]")
+# what separates a work page's trope from what the bullet says of it: ": ", " - ", " -- "
+_ENTRY_SEPARATOR = re.compile(r"\s*[:\-\u2013\u2014]\s*")
 
 
 def _entry_trope(node: N.Node) -> tuple[N.Node | None, int]:
@@ -628,7 +762,9 @@ def _work_examples(page: Page, body: Iterable[_Line]) -> None:
         if trope_node is not None:
             trope = trope_node.title
             text, spans, spoiler = _flatten(node.children[rest_at:])
-            text = re.sub(r"^\s*[:\-\u2013\u2014]\s*", "", text)
+            separator = _ENTRY_SEPARATOR.match(text)
+            if separator:
+                text = text[separator.end():]
         else:
             trope = parent.trope if parent is not None else None
             text, spans, spoiler = _flatten(node.children)
@@ -638,11 +774,10 @@ def _work_examples(page: Page, body: Iterable[_Line]) -> None:
             stack.append((node.depth, None))
             continue
         mode = _mode_of(text, spans, None)
-        ex = Example(
-            trope=trope, work=page.title, mode=mode or STRAIGHT, mode_stated=mode is not None,
-            depth=node.depth, parent=parent.line if parent else None, folder=ln.folder,
-            line=node.line, spoiler=spoiler, mentions=_mentions(spans, exclude={page.title, trope}),
-            text=_clean(text), column=node.column,
-        )
+        # positional: a call with a dozen keywords costs a tenth of an example (the order is
+        # Example's fields', which tests/test_markup_fast_paths.py holds in place)
+        ex = Example(trope, page.title, mode or STRAIGHT, mode is not None, node.depth,
+                     parent.line if parent else None, ln.folder, node.line, spoiler,
+                     _mentions(spans, page.title, trope), _clean(text), node.column)
         page.examples.append(ex)
         stack.append((node.depth, ex))

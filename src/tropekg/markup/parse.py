@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tropekg.markup.extract import extract
 from tropekg.markup.html import parse_html
-from tropekg.markup.tokens import iter_tokens
-from tropekg.markup.tree import build_tree
+from tropekg.markup.tokens import token_batches
+from tropekg.markup.tree import build_tree_from_batches
 from tropekg.model import Page, Warning
 from tropekg.readers import PageError, Reader, SourceText, WikiSourceReader, reader_for
 from tropekg.readers.html import looks_like_html
@@ -25,7 +25,7 @@ from tropekg.titles import Title
 
 def parse_text(text: str, title: Title) -> Page:
     """The page model of one page's wiki source."""
-    root, warnings = build_tree(iter_tokens(text))
+    root, warnings = build_tree_from_batches(token_batches(text))
     return extract(title, root, warnings, consume=True)
 
 

@@ -1,7 +1,8 @@
 """Stage one of parsing: wiki source text in, a flat stream of tokens out.
 
-Each token is a :class:`Token` carrying its 1-based source line. The tokenizer never fails: anything it
-does not recognise is text. It knows nothing of nesting; :mod:`tropekg.markup.tree` pairs openers with
+Each token is a :class:`Token` carrying its 1-based source line (:func:`token_batches` gives the same
+tokens as plain tuples, in lists, which is how the parser reads them). The tokenizer never fails:
+anything it does not recognise is text. It knows nothing of nesting; :mod:`tropekg.markup.tree` pairs openers with
 closers. Every pattern here is either anchored, bounded by a character class, or searched for with
 ``str.find`` from a remembered position, so tokenizing is linear in the size of the input even on
 pathological text (a million unclosed ``[[`` or ``[=``).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tropekg.titles import (
     WIKIWORD_PATTERN,
@@ -71,18 +73,25 @@ _LINE_START = re.compile(
 
 # Where a bare link may start: not inside a word, a path or an anchor, nor after the "@" of an e-mail
 # address; but right after a "[[spoiler:" opener or a "@@" (markup, not part of the word).
-_WORD_START = r"(?<![\w/.#])(?<!\w@)"
+# The pattern below has already read the link's first letter, hence the one character more that
+# each lookbehind looks past.
+_WORD_START = r"(?<![\w/.#](?s:.))(?<!\w@(?s:.))"
+assert WIKIWORD_PATTERN.startswith("[A-Z]")
 # Linear on any line: a pattern that runs over a word is tried only where a word starts (a free link's
 # namespace, bare links), and a pothole target's anchor stops at a bracket; otherwise a search starting
 # at each position of a long word, or of "[[A#[[A#...", would rescan the rest of the line.
-# Every alternative starts with one of the characters in the leading lookahead. The lookahead is
-# what lets the regex engine skip plain prose at C speed (about five times faster on real pages)
-# instead of trying each alternative at every position; keep it in step with the alternatives.
+# Written for the regex engine's fast paths. Every token starts with one of the characters of the
+# leading class, which the pattern reads first: a pattern that starts with a character class is
+# searched for by skipping, in C, every character not in it (prose, mostly). Then each alternative
+# but the capitalised words' starts with the token's second character, which lets the engine pass
+# over an alternative that cannot match without entering it, and looks back at both characters to
+# know the token is its own. Groups that would start at the first character are taken from the
+# match's start instead (see token_batches), and an empty group at an alternative's end names it.
+# Keep the class in step with the alternatives.
 _INLINE = re.compile(
-    r"(?=[\[%\]{h'@A-Z])(?:"
-    r"(?P<esc>\[=)"
-    r"|(?P<comment>%%)"
-    r"|\[\[(?:"
+    r"[\[%\]{h'@A-Z](?:"
+    r"=(?<=\[=)(?P<esc>)"
+    r"|\[(?<=\[\[)(?:"
     r"(?P<ext>https?://[^\s\]]+)[ \t]*"
     r"|/(?P<closer>[A-Za-z][A-Za-z0-9-]*)\]\]"
     r"|(?P<dir>[a-z][a-z0-9-]*)\]\]"
@@ -91,17 +100,29 @@ _INLINE = re.compile(
     r"|[A-Za-z][A-Za-z0-9]*[/.][A-Za-z0-9]+(?:#[^\s\[\]]*)?"
     r"|[A-Za-z0-9]+(?:#[^\s\[\]]*)?)(?:[ \t]+|(?=\]\]))"
     r")"
-    r"|(?P<close>\]\])"
-    r"|(?P<free>(?:(?<![A-Za-z0-9])(?P<fns>[A-Z][A-Za-z0-9]*+)/)?"
-    r"\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*))"
-    r"|(?P<url>https?://[^\s\[\]<>\"]+)"
-    r"|" + _WORD_START + r"(?P<ns>[A-Z][A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
-    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN + r")"
-    r"|(?P<quotes>'{2,5})"
-    r"|(?P<mono>@@)"
-    r"|@/(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
+    r"|%(?<=%%)(?P<comment>)"
+    r"|\](?<=\]\])(?P<close>)"
+    # {{Free Link}} (Ns/{{Free Link}} is among the capitalised words)
+    r"|\{(?<=\{\{)(?P<fbody_>[^{}\n]{1,200})\}\}(?P<fsuf_>[a-z]*)(?P<free_>)"
+    r"|t(?<=ht)tps?://[^\s\[\]<>\"]+(?P<url>)"
+    r"|'(?<='')'{0,3}(?P<quotes>)"
+    r"|@(?<=@@)(?P<mono>)"
+    r"|/(?<=@/)(?:\{\{(?P<hfree>[^{}\n]{1,200})\}\}|(?P<handle>[A-Za-z0-9_]+))"
+    # a capitalised word, its first letter read: Ns/{{Free Link}}, Ns/Page or Ns.Page, WikiWord.
+    # Each of the three needs, after the lower-case letters that follow the capital, a capital or a
+    # digit (a WikiWord's hump, a namespace's next letters) or a "/" or "."; the lookahead asks that
+    # first, so a word of prose ("The ") fails once instead of in each alternative.
+    r"|(?<=[A-Z])(?=[a-z]*+[A-Z0-9/.])(?:"
+    r"(?<![A-Za-z0-9](?s:.))(?P<fns>[A-Za-z0-9]*+)/\{\{(?P<fbody>[^{}\n]{1,200})\}\}(?P<fsuf>[a-z]*)(?P<free>)"
+    r"|" + _WORD_START + r"(?P<ns>[A-Za-z0-9]*+)(?P<sep>[/.])(?P<page>[A-Za-z0-9]++)(?:#[\w-]*)?"
+    r"|" + _WORD_START + r"(?P<ww>" + WIKIWORD_PATTERN[len("[A-Z]"):] + r")"
+    r")"
     r")"
 )
+# The same without "h" in the leading class, for a line with no "http" in it (no URL can start
+# there): the "h" of every "the" is otherwise a place to try the pattern.
+_INLINE_NO_URL = re.compile(_INLINE.pattern.replace("[\\[%\\]{h'@A-Z]", "[\\[%\\]{'@A-Z]", 1))
+assert _INLINE_NO_URL.pattern != _INLINE.pattern
 
 
 def free_link_title(ns: str | None, body: str, suffix: str = "") -> tuple[Title | None, str]:
@@ -153,111 +174,182 @@ def _target_title(target: str) -> Title | None:
     return make_title(None, target)
 
 
-class _LineScanner:
-    """Tokenizes one physical line's inline markup into ``out``. Remembers, per line, where closers
-    are absent so that a line of a million unclosed ``[=`` costs one scan, not a million."""
+@lru_cache(maxsize=8192)
+def _word_title(word: str) -> Title | None:
+    return make_title(None, word)
 
-    __slots__ = ("line", "out")
 
-    def __init__(self) -> None:
-        self.out: list[Token] = []
-        self.line = 0
+@lru_cache(maxsize=8192)
+def _page_title(ns: str, sep: str, page: str) -> Title | None:
+    return make_title(ns, page) if sep == "/" else dotted_title(ns, page)
 
-    def scan(self, text: str, pos: int, lineno: int) -> Iterator[list[Token]]:
-        """Scans the line, handing over ``out`` whenever it holds :data:`_BATCH` tokens (a line may
-        be 30 MB long: its tokens are never all held); what is left stays in ``out``."""
-        out = self.out
-        search = _INLINE.search
-        n = len(text)
-        no_esc_close_after = -1  # position from which "=]" is known not to occur
+
+# A page names the same pages over and over (and pages share the common ones): the titles a link's
+# spelling gives are remembered, since working one out is most of what a link token costs. These
+# are pure functions of the spelling, so remembering never changes a result.
+_cached_free_link_title = lru_cache(maxsize=8192)(free_link_title)
+_cached_target_title = lru_cache(maxsize=8192)(_target_title)
+
+# The characters a line-start marker (_LINE_START) begins with: other lines skip the match.
+_LINE_START_CHARS = frozenset("*+#!-")
+
+TokenTuple = tuple[str, int, str, "Title | None", "str | None", int]
+"""A token as the tree builder reads it: the fields of :class:`Token`, in order, as a tuple (a
+tenth of the cost of making a :class:`Token`)."""
+
+
+def token_batches(text: str) -> Iterator[list[TokenTuple]]:
+    """The tokens of a page's source (see :func:`iter_tokens`) as :data:`TokenTuple` values, in
+    lists of about :data:`_BATCH` (a page may be 30 MB on one line: its tokens are never all held,
+    and its lines are read one at a time).
+
+    This is the tokenizer's one loop, written for speed: one compiled pattern searched from each
+    position, whose leading lookahead skips prose at C speed (a line with no markup is one search);
+    tuples, not objects; and the titles links name remembered rather than worked out again."""
+    out: list[TokenTuple] = []
+    append = out.append
+    search_any = _INLINE.search
+    search_no_url = _INLINE_NO_URL.search
+    line_start = _LINE_START.match
+    line_start_chars = _LINE_START_CHARS
+    continuing = False
+    lineno = 0
+    start = 0
+    while True:
+        lineno += 1
+        end = text.find("\n", start)
+        raw = text[start:] if end < 0 else text[start:end]
+        if raw and raw[-1] == "\r":
+            raw = raw[:-1]
+        cont = raw.endswith("\\")
+        breaks = 0
+        if cont:
+            stripped = raw.rstrip("\\")
+            breaks = len(raw) - len(stripped) - 1
+            raw = stripped
+        pos = 0
+        if not continuing and raw and raw[0] in line_start_chars:
+            m = line_start(raw)
+            if m is not None:
+                group = m.lastgroup
+                marker = m.group(group)
+                if group == "bullet":
+                    append((BULLET, lineno, marker, None, None, len(marker)))
+                elif group == "header":
+                    append((HEADER, lineno, marker, None, None, len(marker)))
+                elif group == "rule":
+                    append((RULE, lineno, marker, None, None, 0))
+                else:
+                    append((INDENT, lineno, marker, None, None, len(marker) - 1))
+                pos = m.end()
+        n = len(raw)
+        search = search_any if "http" in raw else search_no_url
+        no_esc_close_after = -1  # position from which "=]" is known not to occur on this line
         while pos < n:
             if len(out) >= _BATCH:
                 yield out
-                out = self.out = []
-            m = search(text, pos)
+                out = []
+                append = out.append
+            m = search(raw, pos)
             if m is None:
-                out.append(Token(TEXT, lineno, text[pos:]))
-                return
-            start = m.start()
-            if start > pos:
-                out.append(Token(TEXT, lineno, text[pos:start]))
+                append((TEXT, lineno, raw[pos:], None, None, 0))
+                break
+            mstart, end_of_match = m.span()
+            if mstart > pos:
+                append((TEXT, lineno, raw[pos:mstart], None, None, 0))
             group = m.lastgroup
-            end = m.end()
-            if group == "esc":
-                close = -1 if 0 <= no_esc_close_after <= end else text.find("=]", end)
-                if close < 0:
-                    no_esc_close_after = end
-                    out.append(Token(TEXT, lineno, "[="))
+            pos = end_of_match
+            # most frequent first
+            if group == "ww":
+                word = raw[mstart:pos]
+                append((LINK, lineno, word, _word_title(word), None, 0))
+            elif group == "quotes":
+                q = pos - mstart
+                if q == 2:
+                    append((ITALIC, lineno, "''", None, None, 0))
+                elif q == 3:
+                    append((BOLD, lineno, "'''", None, None, 0))
+                elif q == 4:
+                    append((TEXT, lineno, "'", None, None, 0))
+                    append((BOLD, lineno, "'''", None, None, 0))
                 else:
-                    out.append(Token(ESCAPED, lineno, text[end:close]))
-                    end = close + 2
-            elif group == "comment":
-                out.append(Token(COMMENT, lineno, text[start:]))
-                return
-            elif group == "ext":
-                out.append(Token(EXTERNAL, lineno, m.group("ext")))
-            elif group == "closer":
-                out.append(Token(DIRECTIVE, lineno, "/" + m.group("closer").lower()))
-            elif group == "dir":
-                out.append(Token(DIRECTIVE, lineno, m.group("dir")))
-            elif group == "open":
-                out.append(Token(OPEN, lineno, m.group("open")))
-            elif group == "ptarget":
-                target = m.group("ptarget")
-                title = _target_title(target)
-                if title is None:
-                    out.append(Token(TEXT, lineno, m.group()))
-                else:
-                    out.append(Token(POTHOLE, lineno, target, title))
+                    append((BOLD_ITALIC, lineno, "'''''", None, None, 0))
             elif group == "close":
-                out.append(Token(CLOSE, lineno, "]]"))
-            elif group == "free":
-                title, shown = free_link_title(m.group("fns"), m.group("fbody"), m.group("fsuf"))
-                if title is None:
-                    out.append(Token(TEXT, lineno, m.group()))
-                else:
-                    out.append(Token(LINK, lineno, m.group(), title, shown))
-            elif group == "url":
-                out.append(Token(URL, lineno, m.group()))
+                append((CLOSE, lineno, "]]", None, None, 0))
             elif group == "page":
-                ns, sep, page = m.group("ns"), m.group("sep"), m.group("page")
-                title = make_title(ns, page) if sep == "/" else dotted_title(ns, page)
+                ns = raw[mstart:m.end("ns")]
+                sep, page = m.group("sep", "page")
+                title = _page_title(ns, sep, page)
                 if title is None:
                     # "Word.Next" in prose: only the first word can be a link.
-                    end = start + len(ns)
-                    self._word(ns, lineno)
+                    pos = mstart + len(ns)
+                    if is_wikiword(ns):
+                        append((LINK, lineno, ns, _word_title(ns), None, 0))
+                    else:
+                        append((TEXT, lineno, ns, None, None, 0))
                 else:
-                    out.append(Token(LINK, lineno, m.group(), title, None))
-            elif group == "ww":
-                word = m.group("ww")
-                out.append(Token(LINK, lineno, word, make_title(None, word), None))
-            elif group == "quotes":
-                q = len(m.group("quotes"))
-                if q == 2:
-                    out.append(Token(ITALIC, lineno, "''"))
-                elif q == 3:
-                    out.append(Token(BOLD, lineno, "'''"))
-                elif q == 4:
-                    out.append(Token(TEXT, lineno, "'"))
-                    out.append(Token(BOLD, lineno, "'''"))
+                    append((LINK, lineno, m.group(), title, None, 0))
+            elif group == "open":
+                append((OPEN, lineno, m.group("open"), None, None, 0))
+            elif group == "dir":
+                append((DIRECTIVE, lineno, m.group("dir"), None, None, 0))
+            elif group == "ptarget":
+                target = m.group("ptarget")
+                title = _cached_target_title(target)
+                if title is None:
+                    append((TEXT, lineno, m.group(), None, None, 0))
                 else:
-                    out.append(Token(BOLD_ITALIC, lineno, "'''''"))
+                    append((POTHOLE, lineno, target, title, None, 0))
+            elif group == "free" or group == "free_":
+                if group == "free":  # Ns/{{Free Link}}
+                    title, shown = _cached_free_link_title(raw[mstart:m.end("fns")], *m.group("fbody", "fsuf"))
+                else:
+                    title, shown = _cached_free_link_title(None, *m.group("fbody_", "fsuf_"))
+                if title is None:
+                    append((TEXT, lineno, m.group(), None, None, 0))
+                else:
+                    append((LINK, lineno, m.group(), title, shown, 0))
+            elif group == "closer":
+                append((DIRECTIVE, lineno, "/" + m.group("closer").lower(), None, None, 0))
+            elif group == "esc":
+                close = -1 if 0 <= no_esc_close_after <= pos else raw.find("=]", pos)
+                if close < 0:
+                    no_esc_close_after = pos
+                    append((TEXT, lineno, "[=", None, None, 0))
+                else:
+                    append((ESCAPED, lineno, raw[pos:close], None, None, 0))
+                    pos = close + 2
+            elif group == "comment":
+                append((COMMENT, lineno, raw[mstart:], None, None, 0))
+                break
+            elif group == "ext":
+                append((EXTERNAL, lineno, m.group("ext"), None, None, 0))
+            elif group == "url":
+                append((URL, lineno, m.group(), None, None, 0))
             elif group == "mono":
-                out.append(Token(MONO, lineno, "@@"))
+                append((MONO, lineno, "@@", None, None, 0))
             elif group == "handle":
-                out.append(Token(HANDLE, lineno, m.group("handle")))
+                append((HANDLE, lineno, m.group("handle"), None, None, 0))
             elif group == "hfree":
                 # a troper's handle with spaces: a name, never a link to a Main/ page
-                out.append(Token(HANDLE, lineno, " ".join(m.group("hfree").split())))
+                append((HANDLE, lineno, " ".join(m.group("hfree").split()), None, None, 0))
             else:  # pragma: no cover - every alternative is named above
                 raise AssertionError(f"tokenizer: unhandled group {group!r}")
-            pos = end
-
-    def _word(self, word: str, lineno: int) -> None:
-        if is_wikiword(word):
-            self.out.append(Token(LINK, lineno, word, make_title(None, word), None))
+        if cont:
+            if breaks:
+                append((TEXT, lineno, " ", None, None, 0))
+            continuing = True
         else:
-            self.out.append(Token(TEXT, lineno, word))
+            append((EOL, lineno, "", None, None, 0))
+            continuing = False
+        if end < 0:
+            break
+        if len(out) >= _BATCH:
+            yield out
+            out = []
+            append = out.append
+        start = end + 1
+    yield out
 
 
 def tokenize(text: str) -> list[Token]:
@@ -265,58 +357,11 @@ def tokenize(text: str) -> list[Token]:
     return list(iter_tokens(text))
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` (split at ``\n``), one at a time rather than a list of them all."""
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end]
-        start = end + 1
-
-
 def iter_tokens(text: str) -> Iterator[Token]:
     """The tokens of a page's source, one at a time. Lines end at ``\n`` (a ``\r`` before it is
     dropped). A line ending in a backslash continues on the next one, which stays part of the same
     logical line (so a ``[[caption:...`` split over two lines is one caption): PmWiki's rule, where
     one backslash joins the lines and each further one is a line break, shown here as a space."""
-    scanner = _LineScanner()
-    line_start = _LINE_START.match
-    continuing = False
-    for lineno, raw in enumerate(_lines(text), start=1):
-        out = scanner.out
-        raw = raw.removesuffix("\r")
-        cont = raw.endswith("\\")
-        if cont:
-            stripped = raw.rstrip("\\")
-            breaks = len(raw) - len(stripped) - 1
-            raw = stripped
-        pos = 0
-        if not continuing:
-            m = line_start(raw)
-            if m is not None:
-                group = m.lastgroup
-                if group == "bullet":
-                    out.append(Token(BULLET, lineno, m.group("bullet"), depth=len(m.group("bullet"))))
-                elif group == "header":
-                    out.append(Token(HEADER, lineno, m.group("header"), depth=len(m.group("header"))))
-                elif group == "rule":
-                    out.append(Token(RULE, lineno, m.group("rule")))
-                else:
-                    out.append(Token(INDENT, lineno, m.group("indent"), depth=len(m.group("indent")) - 1))
-                pos = m.end()
-        if pos < len(raw):
-            for batch in scanner.scan(raw, pos, lineno):
-                yield from batch
-            out = scanner.out
-        if cont:
-            if breaks:
-                out.append(Token(TEXT, lineno, " "))
-            continuing = True
-        else:
-            out.append(Token(EOL, lineno))
-            continuing = False
-        yield from out
-        out.clear()
+    for batch in token_batches(text):
+        for fields in batch:
+            yield Token(*fields)

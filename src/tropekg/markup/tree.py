@@ -130,8 +130,8 @@ class _Builder:
         self.warnings.append(Warning_(line, message))
 
     # -- lines -----------------------------------------------------------------------------
-    def start_line(self, kind: str, line: int, depth: int = 0, value: str | None = None) -> None:
-        node = Node(kind, line, depth=depth, value=value)
+    def start_line(self, kind: str, line: int, depth: int = 0) -> None:
+        node = Node(kind, line, [], None, None, depth)
         self.blocks[-1].children.append(node)
         self.inline = [node]
 
@@ -148,27 +148,28 @@ class _Builder:
         if self.inline:
             line_node = self.inline[0]
             if not line_node.children and line_node.kind == PARAGRAPH:
-                self.blocks[-1].children.remove(line_node)
-        self.inline = []
+                siblings = self.blocks[-1].children
+                if siblings and siblings[-1] is line_node:
+                    siblings.pop()
+                else:
+                    siblings.remove(line_node)
+            self.inline = []
 
     # -- inline ----------------------------------------------------------------------------
     def add(self, node: Node) -> None:
-        self.ensure_line(node.line)
+        if not self.inline:
+            self.start_line(PARAGRAPH, node.line)
         self.inline[-1].children.append(node)
-
-    def link(self, tok: T.Token) -> None:
-        """A bare link, or its shown text inside a [[pothole ...]]: a link's text holds no other link."""
-        if any(node.kind in (POTHOLE, EXTERNAL) for node in self.inline):
-            self.add(Node(TEXT, tok.line, LEAF, tok.label if tok.label is not None else tok.value))
-        else:
-            self.add(Node(LINK, tok.line, LEAF, tok.label, tok.title))
 
     def push(self, node: Node) -> None:
         if len(self.inline) > MAX_NESTING:
             self.too_deep(node.line, _opener(node))
             return
-        self.add(node)
-        self.inline.append(node)
+        if not self.inline:
+            self.start_line(PARAGRAPH, node.line)
+        inline = self.inline
+        inline[-1].children.append(node)
+        inline.append(node)
 
     def too_deep(self, line: int, what: str) -> None:
         """Past the nesting cap an opener is ignored; one warning per line says so."""
@@ -247,9 +248,7 @@ class _Builder:
         if not implicit:
             self.warn(line, "stray [[/folder]] with no folder open")
 
-    def directive(self, tok: T.Token) -> None:
-        name = tok.value
-        line = tok.line
+    def directive(self, name: str, line: int) -> None:
         if name == "index":
             self.end_line(line)
             if len(self.blocks) > MAX_NESTING:
@@ -286,18 +285,17 @@ class _Builder:
         else:
             self.add(Node(DIRECTIVE, line, LEAF, name))
 
-    def open(self, tok: T.Token) -> None:
-        name = tok.value
+    def open(self, name: str, line: int) -> None:
         if name == "spoiler":
-            self.push(Node(SPOILER, tok.line))
+            self.push(Node(SPOILER, line, []))
         elif name == "strike":
-            self.push(Node(STRIKE, tok.line))
+            self.push(Node(STRIKE, line, []))
         elif name == "folder":
-            self.push(Node(FOLDER_TITLE, tok.line))
+            self.push(Node(FOLDER_TITLE, line, []))
         elif name == "labelnote":
-            self.push(Node("labelnote-title", tok.line))
+            self.push(Node("labelnote-title", line, []))
         else:
-            self.push(Node(CONTAINER, tok.line, value=name))
+            self.push(Node(CONTAINER, line, [], name))
 
     def finish(self, last_line: int) -> Node:
         self.end_line(last_line)
@@ -326,48 +324,110 @@ def _describe(node: Node) -> str:
 
 def build_tree(tokens: Iterable[T.Token]) -> tuple[Node, list[Warning_]]:
     """The page tree and the warnings about broken markup met on the way."""
-    b = _Builder()
-    line = 1
+    return build_tree_from_batches(_batched(tokens))
+
+
+def _batched(tokens: Iterable[T.Token]) -> Iterator[list[T.TokenTuple]]:
+    batch: list[T.TokenTuple] = []
     for tok in tokens:
-        kind = tok.kind
-        line = tok.line
-        if kind == T.TEXT:
-            b.add(Node(TEXT, line, LEAF, tok.value))
-        elif kind == T.LINK:
-            b.link(tok)
-        elif kind == T.EOL:
-            b.end_line(line)
-        elif kind in _FORMATTING:
-            b.toggle(_FORMATTING[kind], line)
-        elif kind == T.BOLD_ITALIC:
-            b.toggle_bold_italic(line)
-        elif kind == T.POTHOLE:
-            b.push(Node(POTHOLE, line, title=tok.title, value=tok.value))
-        elif kind == T.CLOSE:
-            b.close_bracket(line)
-        elif kind in _LINE_KINDS:
-            b.end_line(line)
-            b.start_line(_LINE_KINDS[kind], line, depth=tok.depth)
-        elif kind == T.RULE:
-            b.end_line(line)
-            b.start_line(RULE, line)
-        elif kind == T.OPEN:
-            b.open(tok)
-        elif kind == T.DIRECTIVE:
-            b.directive(tok)
-        elif kind == T.EXTERNAL:
-            b.push(Node(EXTERNAL, line, value=tok.value))
-        elif kind == T.ESCAPED:
-            b.add(Node(ESCAPED, line, LEAF, tok.value))
-        elif kind == T.COMMENT:
-            if not b.inline:
-                b.start_line(COMMENT_LINE, line)
-            b.add(Node(COMMENT, line, LEAF, tok.value))
-        elif kind == T.URL:
-            b.add(Node(URL, line, LEAF, tok.value))
-        elif kind == T.HANDLE:
-            b.add(Node(HANDLE, line, LEAF, tok.value))
-        else:  # pragma: no cover - every token kind is handled above
-            raise AssertionError(f"tree: unhandled token kind {kind!r}")
+        batch.append((tok.kind, tok.line, tok.value, tok.title, tok.label, tok.depth))
+        if len(batch) >= 4096:
+            yield batch
+            batch = []
+    yield batch
+
+
+def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node, list[Warning_]]:
+    """:func:`build_tree` from :func:`tropekg.markup.tokens.token_batches`' lists of token tuples,
+    the way :func:`tropekg.markup.parse.parse_text` reads a page: no token object is made. The
+    commonest tokens (text, links, line ends, bullets) are handled here rather than in a method."""
+    b = _Builder()
+    blocks = b.blocks
+    line = 1
+    # the token kinds, as local names: a module attribute read for each comparison of each token
+    # is a measurable share of this loop
+    t_text, t_link, t_eol, t_bullet, t_close = T.TEXT, T.LINK, T.EOL, T.BULLET, T.CLOSE
+    t_italic, t_bold, t_mono = T.ITALIC, T.BOLD, T.MONO
+    for batch in batches:
+        for kind, line, value, title, label, depth in batch:
+            if kind == t_text:
+                inline = b.inline
+                if not inline:
+                    b.start_line(PARAGRAPH, line)
+                    inline = b.inline
+                inline[-1].children.append(Node(TEXT, line, LEAF, value))
+            elif kind == t_link:
+                inline = b.inline
+                if not inline:
+                    b.start_line(PARAGRAPH, line)
+                    inline = b.inline
+                for node in inline:
+                    if node.kind == POTHOLE or node.kind == EXTERNAL:
+                        # a link's shown text holds no other link
+                        node = Node(TEXT, line, LEAF, label if label is not None else value)
+                        break
+                else:
+                    node = Node(LINK, line, LEAF, label, title)
+                inline[-1].children.append(node)
+            elif kind == t_eol:
+                inline = b.inline
+                if len(inline) == 1 and (inline[0].children or inline[0].kind != PARAGRAPH):
+                    b.inline = []  # a line with nothing left open: what end_line() would do
+                elif inline:
+                    b.end_line(line)
+            elif kind == t_bullet:
+                if b.inline:
+                    b.end_line(line)
+                node = Node(BULLET, line, [], None, None, depth)
+                blocks[-1].children.append(node)
+                b.inline = [node]
+            elif kind == t_italic or kind == t_bold or kind == t_mono:
+                formatting = _FORMATTING[kind]
+                inline = b.inline
+                if len(inline) > 1 and inline[-1].kind == formatting:
+                    inline.pop()  # closes the innermost open node: what toggle() would do
+                elif len(inline) == 1:
+                    # opens on a line with nothing open: what toggle() and push() would do
+                    node = Node(formatting, line, [])
+                    inline[0].children.append(node)
+                    inline.append(node)
+                else:
+                    b.toggle(formatting, line)
+            elif kind == t_close:
+                inline = b.inline
+                if len(inline) > 1 and inline[-1].kind in _BRACKETED:
+                    node = inline.pop()  # closes the innermost open node: what close_bracket() would do
+                    if node.kind == FOLDER_TITLE or node.kind == "labelnote-title":
+                        b._finish_title(node)
+                else:
+                    b.close_bracket(line)
+            elif kind == T.OPEN:
+                b.open(value, line)
+            elif kind == T.DIRECTIVE:
+                b.directive(value, line)
+            elif kind == T.POTHOLE:
+                b.push(Node(POTHOLE, line, [], value, title))
+            elif kind == T.BOLD_ITALIC:
+                b.toggle_bold_italic(line)
+            elif kind in _LINE_KINDS:
+                b.end_line(line)
+                b.start_line(_LINE_KINDS[kind], line, depth=depth)
+            elif kind == T.RULE:
+                b.end_line(line)
+                b.start_line(RULE, line)
+            elif kind == T.EXTERNAL:
+                b.push(Node(EXTERNAL, line, [], value))
+            elif kind == T.ESCAPED:
+                b.add(Node(ESCAPED, line, LEAF, value))
+            elif kind == T.COMMENT:
+                if not b.inline:
+                    b.start_line(COMMENT_LINE, line)
+                b.add(Node(COMMENT, line, LEAF, value))
+            elif kind == T.URL:
+                b.add(Node(URL, line, LEAF, value))
+            elif kind == T.HANDLE:
+                b.add(Node(HANDLE, line, LEAF, value))
+            else:  # pragma: no cover - every token kind is handled above
+                raise AssertionError(f"tree: unhandled token kind {kind!r}")
     root = b.finish(line)
     return root, b.warnings
