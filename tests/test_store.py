@@ -125,6 +125,17 @@ def test_missing_inputs_and_bad_files_are_clear_errors(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output and "Traceback" not in result.output
 
 
+
+def test_a_bad_line_deep_in_a_big_file_is_named_by_its_own_line(tmp_path):
+    """The first load sends the merged graph's lines to the bulk loader among the file's, so the
+    loader's line numbers are not the file's: the error names the line of the file."""
+    lines = [f'<http://e/s> <http://e/p> "v{i}" <http://e/g> .' for i in range(30_000)]
+    lines[25_000] = "<http://e/s> <http://e/p> garbage <http://e/g> ."
+    bad = tmp_path / "deep.nq"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(StoreError, match=r"deep\.nq: not valid RDF: .*line 25001\b"):
+        GraphStore(tmp_path / "kg").load([bad])
+
 INJECTIONS = [
     '" } ; DROP ALL ; SELECT * WHERE { "',
     "x' } DROP ALL { '",

@@ -196,3 +196,19 @@ def base_told_by(run) -> str:
         if isinstance(g, NamedNode):
             return base_of_page_graph(g.value) or DEFAULT_BASE
     return DEFAULT_BASE
+
+
+def first_syntax_error(path: Path) -> str:
+    """Where the RDF that :func:`open_input` reads from ``path`` is first wrong, as its parser
+    says (line and column in that file); read again only when a load has failed."""
+    from pyoxigraph import parse
+
+    try:
+        with open_input(path) as f:
+            for _ in parse(f, format=format_of(path)):
+                pass
+    except SyntaxError as e:
+        return str(e)
+    except (OSError, ManifestError) as e:
+        return f"cannot read it again: {e}"
+    return "the loader refused it"

@@ -36,6 +36,7 @@ from tropekg.store.datasets import (
     built_quads,
     dataset_files,
     described_pages_not_wanted,
+    first_syntax_error,
     format_of,
     input_size,
     open_input,
@@ -134,7 +135,9 @@ class GraphStore:
                     try:
                         complete &= bulk_load_through_pipe(self.store, reader, format_of(f), merged=merged)
                     except SyntaxError as e:
-                        raise StoreError(f"{f}: not valid RDF: {e}") from None
+                        # the loader read the merged graph's lines among the file's: its line
+                        # numbers are not the file's, so the file itself says where it is wrong
+                        raise StoreError(f"{f}: not valid RDF: {first_syntax_error(f) if merged else e}") from None
                     done = reader.done
             if not merged:
                 self.union_only = True
