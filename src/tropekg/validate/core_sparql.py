@@ -281,7 +281,7 @@ def _datatype_holds(lexical: str, datatype: str) -> bool:
     return True if kind is None else isinstance(lit.value, kind)
 
 
-def _rdflib_term(term):
+def rdflib_term(term):
     """A pyoxigraph term as the rdflib term pySHACL would see (as the engine builds its graphs)."""
     import rdflib
     from pyoxigraph import BlankNode, NamedNode
@@ -318,11 +318,11 @@ def _fails(check: Constraint, value) -> bool:
         for f, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
             if f in flags:
                 re_flags |= bit
-        return re.search(pattern, str(_rdflib_term(value)), re_flags) is None
+        return re.search(pattern, str(rdflib_term(value)), re_flags) is None
     if check.confirm == "minInclusive":
         from pyshacl.rdfutil.compare import compare_literal
 
-        v = _rdflib_term(value)
+        v = rdflib_term(value)
         if not isinstance(v, rdflib.Literal):
             return True
         m = check.argument
@@ -341,7 +341,7 @@ def _text(term) -> str:
     from pyoxigraph import Literal
 
     if isinstance(term, Literal) and not term.language and term.datatype.value != XSD + "string":
-        return rdflib_term_text(_rdflib_term(term))
+        return rdflib_term_text(rdflib_term(term))
     return str(term)
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from pyoxigraph import (
-    BlankNode,
-    NamedNode,
     RdfFormat,
     Store,
     parse,
@@ -33,13 +31,12 @@ from tropekg.rdf.namespaces import (
     SH_NS,
     TKS_NS,
 )
-from tropekg.validate.core_sparql import Unsupported, compile_shapes, run_checks
+from tropekg.validate.core_sparql import Unsupported, compile_shapes, rdflib_term, run_checks
 from tropekg.validate.results import (
     BATCH_TRIPLES,
     IN_MEMORY_LIMIT,
     RDFS_SUBCLASS_OF,
     SPARQL_COMPONENT,
-    XSD_STRING,
     ValidationError,
     ValidationReport,
     ValidationResult,
@@ -100,24 +97,12 @@ def _init_worker(shapes_turtle: str, engine: str = "sparql") -> None:
 def _add_ntriples(graph, ntriples: bytes, fmt: RdfFormat = RdfFormat.N_TRIPLES):
     """Add N-Triples to an rdflib graph: parsed by pyoxigraph, each distinct term converted once
     (three times faster than rdflib's own N-Triples parser)."""
-    import rdflib
-
     terms: dict = {}
 
     def term(t):
         r = terms.get(t)
         if r is None:
-            if isinstance(t, NamedNode):
-                r = rdflib.URIRef(t.value)
-            elif isinstance(t, BlankNode):
-                r = rdflib.BNode(t.value)
-            elif t.language:
-                r = rdflib.Literal(t.value, lang=t.language)
-            elif t.datatype.value == XSD_STRING:
-                r = rdflib.Literal(t.value)
-            else:
-                r = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
-            terms[t] = r
+            r = terms[t] = rdflib_term(t)
         return r
 
     if ntriples:
