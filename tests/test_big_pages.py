@@ -187,3 +187,60 @@ def test_a_text_too_long_for_a_store_is_cut_with_a_warning(tmp_path, monkeypatch
                                                      format=pyoxigraph.RdfFormat.N_QUADS)
              if q.predicate.value.endswith("#text")]
     assert len(texts) == 1 and len(texts[0]) == 2_000 + len(" [...]") and texts[0].endswith(" [...]")
+
+
+def test_a_page_linking_to_many_wanted_pages_is_not_held_by_the_main_process(pages, held, tmp_path, monkeypatch):
+    """A row's links past HELD_REFS go to a spool file, and every link on its way to the wanted
+    graph is sorted on disk: the outputs and the manifest are the bytes a held build gives."""
+    monkeypatch.setattr(outputs_module, "HELD_REFS", 100)
+    monkeypatch.setattr(spool_module, "RUN_BYTES", 20_000)  # the links' sort spills several runs
+    spooled: list[str] = []
+    real = spool_module.SpoolFile.__init__
+
+    def counting(self, folder, name):
+        spooled.append(name)
+        real(self, folder, name)
+
+    monkeypatch.setattr(spool_module.SpoolFile, "__init__", counting)
+    out = tmp_path / "out"
+    build([pages], out, jobs=1, cache=False)
+    assert "refs" in spooled and spooled.count("run") > 3
+    for name in (OUTPUT_FILES["nquads"], "graphs.nq", "manifest.json"):
+        assert (out / name).read_bytes() == (held / name).read_bytes(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    [row] = [r for r in manifest["pages"] if r[0] == "Main/ManyLinks"]
+    assert len(row[8]) >= 1500
+    version = out / os.readlink(out / ".current")
+    assert not (version / ".spool").exists()  # the spooled links go once the manifest is written
+
+
+def test_the_manifest_is_written_a_row_at_a_time_as_one_json_document(tmp_path):
+    from tropekg.build.manifest import Manifest, PageRow
+
+    rows = [PageRow("Main/A", "k" * 64, 10, 20, "trope", 5, 1, [{"line": 2, "message": "é \"x\""}],
+                    [("main/b", "Main/B", "Trope"), ("film/c", "Film/C", None)], {"triples": 3}),
+            PageRow("Main/Z", "z" * 64, -1, 0, "work", 0, 0, [], [], {}, 7, 8)]
+    manifest = Manifest(tmp_path / ".cache", rows, ["main/q"], "cfg")
+    doc = {"format": 3, "pages": [r.to_json() for r in rows]}
+    data = manifest.to_bytes()
+    parsed = json.loads(data)
+    assert parsed["pages"] == doc["pages"] and parsed["failed_keys"] == ["main/q"]
+    assert data == json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def test_wanted_links_keep_the_first_spelling_and_the_best_class(tmp_path, monkeypatch):
+    """As the dict they replace: per key, the spelling of its first link (page order, then link
+    order) and the class of :func:`_better_class`, keys in order, whatever the runs spilled."""
+    monkeypatch.setattr(spool_module, "RUN_BYTES", 200)
+    wanted = outputs_module._WantedRefs(tmp_path / "spool")
+    wanted.add(1, [("main/zed", "Main/Zed", None), ("film/a", "Film/A", "Film"), ("main/b", "Main/b", "Trope")])
+    wanted.add(0, [("main/b", "Main/B", None), ("main/b", "Main/BB", "Creator")])
+    wanted.add(2, [("main/zed", "Main/ZED", "Trope")] + [(f"main/x{i:03d}", f"Main/X{i:03d}", None)
+                                                         for i in range(50)])
+    items = list(wanted.items())
+    assert [k for k, _, _ in items] == sorted(k for k, _, _ in items) and len(items) == 53
+    found = {k: (s, c) for k, s, c in items}
+    assert found["main/b"] == ("Main/B", "Creator")   # row 0 first; Creator beats Trope and None
+    assert found["main/zed"] == ("Main/Zed", "Trope")
+    assert found["film/a"] == ("Film/A", "Film")
+    assert not list((tmp_path / "spool").glob("*.run"))  # the runs are gone once read

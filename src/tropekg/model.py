@@ -7,8 +7,9 @@ output of ``tropekg parse``; its keys are a contract other tools rely on.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from tropekg.titles import Title
 
@@ -44,6 +45,44 @@ class _Converted(list):
 
     def __iter__(self) -> Iterator:
         return map(self.convert, self.items)
+
+
+class Replayed(Sequence):
+    """A page's examples or links when the page is too big to hold them
+    (:func:`tropekg.markup.extract.extract_lines`): read again from the page's source each time
+    they are iterated, never all held. Its length is known without reading them; indexing reads
+    up to the item asked for. Equal to a list of the same items."""
+
+    __slots__ = ("_count", "_make")
+
+    def __init__(self, make: Callable[[], Iterable], count: int):
+        self._make = make
+        self._count = count
+
+    def __iter__(self) -> Iterator:
+        return iter(self._make())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("index out of range")
+        return next(islice(iter(self), index, None))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Replayed, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{self._count} items read again from the page's source>"
 
 
 @dataclass(slots=True)
@@ -115,10 +154,11 @@ class Page:
     quote: str | None = None
     quote_attribution: str | None = None
     quote_source: Title | None = None
-    links: list[Link] = field(default_factory=list)
+    # a page too big to hold has its links and examples as Replayed, read again when asked for
+    links: list[Link] | Replayed = field(default_factory=list)
     relations: dict[str, list[Title]] = field(default_factory=lambda: {k: [] for k in RELATIONS})
     mentions: list[Title] = field(default_factory=list)   # description links no relation governs
-    examples: list[Example] = field(default_factory=list)
+    examples: list[Example] | Replayed = field(default_factory=list)
     lists: list[Title] = field(default_factory=list)      # pages an index page lists
     creators: list[Title] = field(default_factory=list)   # creators a work page names
     works: list[Title] = field(default_factory=list)      # works a creator page lists

@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tropekg.atomic import write_bytes
+from tropekg.atomic import write_bytes, write_with
 from tropekg.build import cache as page_cache
 from tropekg.build import output_folder
 from tropekg.build.discover import BuildError, SourceFile, discover, spellings_of
@@ -102,7 +102,6 @@ def build(
             manifest = write_outputs(version, results(sources, config, jobs, rows), len(sources), report,
                                      formats, config.iris, progress, sparql_endpoint, merged=merged,
                                      sink=sink, previous=previous if cache else None, cache_dir=cache_dir)
-            shutil.rmtree(spool, ignore_errors=True)
             if report.pages == 0:
                 reasons = "; ".join(f"{_where(f)}: {f['reason']}" for f in report.failed[:3])
                 raise BuildError(f"no page could be built, the previous outputs are kept ({reasons})")
@@ -111,7 +110,8 @@ def build(
                 report.outputs[fmt] = str(out_dir / OUTPUT_FILES[fmt])
             report.outputs["manifest"] = str(out_dir / MANIFEST_FILE)
             report.outputs["report"] = str(out_dir / REPORT_FILE)
-            write_bytes(version / MANIFEST_FILE, manifest.to_bytes())
+            write_with(version / MANIFEST_FILE, manifest.write)
+            shutil.rmtree(spool, ignore_errors=True)  # after the manifest: it holds the links of rows that spooled them
             write_bytes(version / REPORT_FILE, json.dumps(report.to_json(), indent=2).encode("utf-8"))
             output_folder.publish(out_dir, version)
             done = True

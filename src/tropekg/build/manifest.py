@@ -23,12 +23,13 @@ folder may come from someone else: everything here is read through checked paths
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import IO, Self
 
 from tropekg import __version__
 
@@ -61,10 +62,12 @@ class PageRow:
     shared_offset: int = -1
     shared_length: int = 0
 
-    def to_json(self) -> list:
+    def to_json(self, references: bool = True) -> list:
+        """The row as the manifest writes it (its links left out, as an empty list, without
+        ``references``)."""
         return [self.title, self.cache_key, self.offset, self.length, self.kind, self.quads,
-                self.examples, self.warnings, [list(r) for r in self.references], self.own_counts,
-                self.shared_offset, self.shared_length]
+                self.examples, self.warnings, [list(r) for r in self.references] if references else [],
+                self.own_counts, self.shared_offset, self.shared_length]
 
     @classmethod
     def from_json(cls, row: list) -> PageRow:
@@ -88,10 +91,35 @@ class Manifest:
         return {row.title: row for row in self.rows}
 
     def to_bytes(self) -> bytes:
-        doc = {"format": FORMAT, "tropekg": __version__, "config": self.config,
-               "cache": os.path.basename(self.cache_dir), "failed_keys": sorted(self.failed_keys),
-               "pages": [row.to_json() for row in self.rows]}
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        out = io.BytesIO()
+        self.write(out)
+        return out.getvalue()
+
+    def write(self, f: IO[bytes]) -> None:
+        """The manifest's JSON, a row at a time and a row's links a few thousand at a time (a
+        page may link to 200,000 pages no page describes): the bytes of one compact
+        ``json.dumps`` of the whole document, never held whole."""
+        head = _dumps({"format": FORMAT, "tropekg": __version__, "config": self.config,
+                       "cache": os.path.basename(self.cache_dir), "failed_keys": sorted(self.failed_keys),
+                       "pages": []})
+        assert head.endswith("[]}")
+        f.write(head[:-2].encode("utf-8"))  # up to the pages' opening bracket
+        for i, row in enumerate(self.rows):
+            fields = row.to_json(references=False)
+            # a list's compact JSON is its items' JSON between brackets, comma-separated
+            f.write((("," if i else "") + "[" + ",".join(map(_dumps, fields[:8])) + ",[").encode("utf-8"))
+            batch: list[str] = []
+            for n, ref in enumerate(row.references):
+                batch.append(("," if n else "") + _dumps(list(ref)))
+                if len(batch) >= 5_000:
+                    f.write("".join(batch).encode("utf-8"))
+                    batch = []
+            f.write(("".join(batch) + "]," + ",".join(map(_dumps, fields[9:])) + "]").encode("utf-8"))
+        f.write(b"]}")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # A manifest holds a row of a few hundred bytes a page (more for a page linking to many pages no

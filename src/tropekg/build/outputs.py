@@ -12,7 +12,6 @@ VoID/DCAT description (:mod:`.description`) another. A page's blocks may be spoo
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -87,20 +86,20 @@ class BuildReport:
 
 def wanted_quads(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme) -> list[Quad]:
     """Pages linked to but described by no page: typed from how they were linked, named, and
-    marked tk:WantedPage, in a graph of their own."""
-    return [q for chunk in wanted_quad_chunks(described, refs, iris, 0) for q in chunk]
+    marked tk:WantedPage, in a graph of their own. ``refs``: title key -> (spelling, class)."""
+    items = ((key, *refs[key]) for key in sorted(refs))
+    return [q for chunk in wanted_quad_chunks(described, items, iris, 0) for q in chunk]
 
 
-def wanted_quad_chunks(described: set[str], refs: dict[str, tuple[str, str | None]], iris: IriScheme,
+def wanted_quad_chunks(described: set[str], refs: Iterable[tuple[str, str, str | None]], iris: IriScheme,
                        chunk: int) -> Iterator[list[Quad]]:
     """The quads of :func:`wanted_quads`, in the same order, about ``chunk`` at a time (all at
-    once when ``chunk`` is 0)."""
+    once when ``chunk`` is 0); ``refs`` are (title key, spelling, class), in key order, a key once."""
     graph = iris.wanted_graph
     out: list[Quad] = []
-    for key in sorted(refs):
+    for key, spelling, cls in refs:
         if key in described:
             continue
-        spelling, cls = refs[key]
         title = parse_title(spelling)
         if title is None:
             continue
@@ -146,6 +145,94 @@ class _JsonLdGraph:
         self.f.write(JSONLD_FOOTER)
 
 
+class _WantedRefs:
+    """The pages linked to, from every page's links, each once in key order with the spelling
+    it is first linked by (in page order, then link order) and its best class: the input of
+    :func:`wanted_quad_chunks`. The links are sorted on disk (:class:`~.spool.LineSorter`), so
+    memory holds a run of them however many pages the build wants (one page may link to 200,000)."""
+
+    def __init__(self, spool_dir: Path):
+        self.sorter = LineSorter(spool_dir)
+
+    def add(self, row: int, refs: Iterable[tuple[str, str, str | None]], first: int = 0) -> int:
+        """Add row ``row``'s links, numbered from ``first``; returns the next number."""
+        n = first
+        lines = []
+        for key, spelling, cls in refs:
+            lines.append(f"{key}\x1f{row:010d}\x1f{n:010d}\x1f{spelling}\x1f{cls or ''}".encode())
+            n += 1
+            if len(lines) >= 10_000:
+                self.sorter.add(lines)
+                lines = []
+        self.sorter.add(lines)
+        return n
+
+    def items(self) -> Iterator[tuple[str, str, str | None]]:
+        """(key, spelling, class), in key order (a key's lines are together, its first link
+        first: a title key holds no character below the separator)."""
+        key: str | None = None
+        spelling = ""
+        cls: str | None = None
+        for line in self.sorter.sorted_lines():
+            k, _row, _n, sp, c = line.decode("utf-8").split("\x1f")
+            c = c or None
+            if k == key:
+                cls = _better_class(cls, c)
+                continue
+            if key is not None:
+                yield key, spelling, cls
+            key, spelling, cls = k, sp, c
+        if key is not None:
+            yield key, spelling, cls
+
+
+class _RefList:
+    """A manifest row's links, held while few and spooled to a file of the build's spool folder
+    past :data:`HELD_REFS` (a page may link to 200,000 pages no page describes): iterated,
+    counted and extended like a list. The file goes with the spool folder, after the manifest."""
+
+    def __init__(self, spool_dir: Path, refs: Iterable[tuple[str, str, str | None]] = ()):
+        self.spool_dir = spool_dir
+        self.held: list[tuple[str, str, str | None]] = []
+        self.path: Path | None = None
+        self.count = 0
+        self.extend(refs)
+
+    def append(self, ref: tuple[str, str, str | None]) -> None:
+        self.held.append(ref)
+        self.count += 1
+        if len(self.held) >= HELD_REFS:
+            self._spill()
+
+    def extend(self, refs: Iterable[tuple[str, str, str | None]]) -> None:
+        for ref in refs:
+            self.append(ref)
+
+    def _spill(self) -> None:
+        if self.path is None:
+            spool = SpoolFile(self.spool_dir, "refs")
+            spool.block()
+            self.path = spool.path
+        with open(self.path, "ab") as f:
+            f.write("".join(f"{k}\x1f{s}\x1f{c or ''}\n" for k, s, c in self.held).encode())
+        self.held = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[str, str, str | None]]:
+        if self.path is not None:
+            with open(self.path, "rb") as f:
+                for line in f:
+                    k, s, c = line[:-1].decode("utf-8").split("\x1f")
+                    yield k, s, c or None
+        yield from self.held
+
+
+# A row's links held in memory at most; past it they are spooled (see _RefList).
+HELD_REFS = 10_000
+
+
 class _PageRefs:
     """The links of the pages of a build that the wanted-pages graph may need, kept small: per
     page, the links to pages the build does not describe, and the links to pages it does
@@ -155,14 +242,18 @@ class _PageRefs:
         self.spellings = spellings
         self.packed: dict[int, str] = {}  # row index -> links to described pages, packed
 
-    def split(self, index: int, references) -> list[tuple[str, str, str | None]]:
-        outside: list[tuple[str, str, str | None]] = []
+    def split(self, index: int, references, spool_dir: Path) -> list[tuple[str, str, str | None]] | _RefList:
+        """The links to pages not described (a :class:`_RefList` past :data:`HELD_REFS`); those
+        to described pages are packed."""
+        outside: list[tuple[str, str, str | None]] | _RefList = []
         inside: list[str] = []
         for ref in references:
             if ref[0] in self.spellings:
                 inside.append(f"{ref[0]}\x1f{ref[1]}\x1f{ref[2] or ''}")
             else:
                 outside.append(ref)
+                if len(outside) == HELD_REFS and isinstance(outside, list):
+                    outside = _RefList(spool_dir, outside)
         if inside:
             self.packed[index] = "\x1e".join(inside)
         return outside
@@ -203,6 +294,7 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
     manifest = Manifest(cache_dir or staging)
     page_refs = _PageRefs(iris.spellings or {})
     partial: list[int] = []  # rows whose links came from the last manifest
+    spool_dir = staging / ".spool"
     other_graphs = None
     for fmt in ("trig", "turtle"):
         if fmt in files:
@@ -247,7 +339,7 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 partial.append(index)
                 refs = list(result.references)
             else:
-                refs = page_refs.split(index, references_of(result))
+                refs = page_refs.split(index, references_of(result), spool_dir)
             offset, length = result.nquads_span or (-1, 0)
             s_offset, s_length = result.shared_span or (-1, 0)
             manifest.rows.append(PageRow(result.title, result.cache_key or "", offset, length, result.kind,
@@ -264,20 +356,22 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
             _reread_links(manifest, partial, cache_dir)  # a page fails that did not before
             page_refs = _PageRefs(iris.spellings or {})
             for index in partial:
-                manifest.rows[index].references = page_refs.split(index, manifest.rows[index].references)
-        refs: dict[str, tuple[str, str | None]] = {}
+                manifest.rows[index].references = page_refs.split(index, manifest.rows[index].references,
+                                                                  spool_dir)
+        wanted = _WantedRefs(spool_dir)
         for index, row in enumerate(manifest.rows):
-            row.references = row.references + page_refs.to(index, failed_now)
-            for key, spelling, cls in row.references:
-                cls = sys.intern(cls) if cls else None  # one string per class, not one per link
-                old = refs.get(key)
-                refs[key] = (spelling, cls) if old is None else (old[0], _better_class(old[1], cls))
+            failed_links = page_refs.to(index, failed_now)
+            if isinstance(row.references, _RefList):
+                row.references.extend(failed_links)
+            elif failed_links:
+                row.references = row.references + failed_links
+            wanted.add(index, row.references)
         manifest.failed_keys = sorted(failed_now)
         # the graphs that are no page's: a file of their own (what a load of the page parts reads
         # after them), and the end of dataset.nq
         other_graphs = open(staging / WANTED_FILE, "wb")  # noqa: SIM115 - closed below
-        _write_wanted(wanted_quad_chunks(described, refs, iris, WANTED_CHUNK), files, other_graphs, graph,
-                      report, prefixes, staging / ".spool", sink)
+        _write_wanted(wanted_quad_chunks(described, wanted.items(), iris, WANTED_CHUNK), files, other_graphs,
+                      graph, report, prefixes, spool_dir, sink)
         jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
         counts = graph.write(files.get("turtle"), jsonld, prefixes, base)
         if not merged:

@@ -149,29 +149,37 @@ class LineSorter:
 
     def write_to(self, spool: SpoolFile) -> None:
         """All the lines, sorted, one a line, a repeated line once; the spilled runs are removed."""
+        batch: list[bytes] = []
+        for line in self.sorted_lines():
+            batch.append(line + b"\n")
+            if len(batch) >= 10_000:
+                spool.write(b"".join(batch))
+                batch = []
+        if batch:
+            spool.write(b"".join(batch))
+
+    def sorted_lines(self) -> Iterator[bytes]:
+        """All the lines, sorted, a repeated line once, without their line ends (``written``
+        counts them); the spilled runs are removed once read, or when the reader stops."""
         self.lines.sort()
         if not self.runs:
-            lines = list(_distinct(self.lines))
-            self.written += len(lines)
-            if lines:
-                spool.write(b"\n".join(lines) + b"\n")
+            lines, self.lines, self.size = self.lines, [], 0
+            for line in _distinct(lines):
+                self.written += 1
+                yield line
             return
         files = [open(path, "rb") for path in self.runs]  # noqa: SIM115 - closed below
         try:
-            batch: list[bytes] = []
-            for line in _distinct(heapq.merge(*files, (line + b"\n" for line in self.lines))):
+            held = (line + b"\n" for line in self.lines)
+            for line in _distinct(heapq.merge(*files, held)):
                 self.written += 1
-                batch.append(line)
-                if len(batch) >= 10_000:
-                    spool.write(b"".join(batch))
-                    batch = []
-            spool.write(b"".join(batch))
+                yield line[:-1]
         finally:
             for f in files:
                 f.close()
             for path in self.runs:
                 path.unlink(missing_ok=True)
-        self.lines, self.runs, self.size = [], [], 0
+            self.lines, self.runs, self.size = [], [], 0
 
 
 def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:

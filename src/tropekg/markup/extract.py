@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from tropekg.markup import tree as N
@@ -26,6 +27,7 @@ from tropekg.model import (
     Example,
     Link,
     Page,
+    Replayed,
     Warning,
 )
 from tropekg.titles import CREATOR as ROLE_CREATOR
@@ -373,64 +375,115 @@ _LIST_JOINER = re.compile(
 
 
 # -- the page -----------------------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class _Line:
-    node: N.Node
-    folder: str | None
-    in_index: bool
-
-
-def _lines(root: N.Node) -> list[_Line]:
-    out: list[_Line] = []
-
-    def visit(block: N.Node, folder: str | None, in_index: bool) -> None:
-        for child in block.children:
-            if child.kind == N.FOLDER:
-                visit(child, child.value, in_index)
-            elif child.kind == N.INDEX:
-                visit(child, folder, True)
-            elif child.kind == N.FOLDER_TITLE:
-                continue
-            else:
-                out.append(_Line(child, folder, in_index))
-
-    visit(root, None, False)
-    return out
+#
+# A page is read in two passes over its lines (:class:`tropekg.markup.tree.PageLine`): the first
+# finds its kind and where its examples start (:func:`_layout`), which can depend on its last line;
+# the second reads what it states (:func:`_read`). Each pass reads a line once and keeps nothing of
+# it, so the lines may come from the whole tree (:func:`extract`) or be made again for each pass
+# from the source (:func:`extract_lines`, for a page too big to hold: its examples and links are
+# then read again each time they are asked for).
 
 
-def _kind(title: Title, lines: list[_Line], body: list[_Line]) -> str:
+class _ListCheck:
+    """Whether the lines from one point on make an index page written as a plain list: its
+    top-level bullets (two or more, maybe grouped under ``!`` headers) are each just a link to a
+    trope or index page, and no bullet names a work (a trope page's examples name works, and an
+    italicised link is a work's title: ''DeathMerchant''). Fed a line at a time."""
+
+    __slots__ = ("lone", "top", "work")
+
+    def __init__(self) -> None:
+        self.top = 0
+        self.lone = True   # every top-level bullet so far is a lone link to a trope page
+        self.work = False  # some bullet names a work
+
+    def add(self, node: N.Node) -> None:
+        if node.kind != N.BULLET or not self.lone:
+            return  # once a top-level bullet is not a lone link, the answer is no
+        if node.depth == 1:
+            self.top += 1
+            if not _lone_trope_link(node):
+                self.lone = False
+                return
+        if not self.work and any(n.title.role == ROLE_WORK for n in node.walk() if n.kind in (N.LINK, N.POTHOLE)):
+            self.work = True
+
+    def lists_pages(self) -> bool:
+        return self.top >= 2 and self.lone and not self.work
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    kind: str
+    body_start: int  # where the examples start, counted in lines (folder titles not counted)
+
+
+def _layout(title: Title, items: Iterable[N.PageLine]) -> _Layout:
+    """The page's kind and where its examples start, from one read of its lines.
+
+    The examples start at the first folder or header when the page has one, else at the first
+    bullet; bullets before that point belong to the description. On a work page, a header that
+    announces the examples ("This series provides examples of:", "Tropes:") starts them even when
+    other sections come first (the books, stories in folders). (A creator page's examples are its
+    works: they start at its first header, as before.)"""
     role = title.role
-    if role == ROLE_WORK:
-        return WORK
-    if role == ROLE_CREATOR:
-        return CREATOR
-    if role != ROLE_TROPE:
-        return OTHER
-    has_index = any(line.in_index for line in lines)
-    bullets_outside = any(line.node.kind == N.BULLET and not line.in_index for line in lines)
-    if has_index and not bullets_outside:
-        return INDEX
-    if title.name.endswith("Index") and not any(ln.folder for ln in lines):
-        return INDEX
-    if _lists_pages(body):
-        return INDEX
-    return TROPE
-
-
-def _lists_pages(body: list[_Line]) -> bool:
-    """An index page written as a plain list: its top-level bullets (two or more, maybe grouped under
-    ``!`` headers) are each just a link to a trope or index page, and no bullet names a work. A trope
-    page's examples name works, and an italicised link is a work's title (''DeathMerchant'')."""
-    top = [ln.node for ln in body if ln.node.kind == N.BULLET and ln.node.depth == 1]
-    if len(top) < 2 or not all(_lone_trope_link(node) for node in top):
-        return False
-    for ln in body:
-        if ln.node.kind == N.BULLET and any(
-            n.title.role == ROLE_WORK for n in ln.node.walk() if n.kind in (N.LINK, N.POTHOLE)
-        ):
-            return False
-    return True
+    is_work = role == ROLE_WORK
+    is_trope = role == ROLE_TROPE
+    i = -1
+    has_sections = any_folder = has_index = bullets_outside = False
+    examples_header = first_section = first_bullet = None
+    from_section: _ListCheck | None = None  # the list check of the body, for each place it may start
+    from_bullet: _ListCheck | None = None
+    for item in items:
+        node = item.node
+        kind = node.kind
+        if kind == N.FOLDER_TITLE:
+            continue
+        i += 1
+        folder = item.folder
+        if folder is not None:
+            has_sections = True
+            any_folder = any_folder or bool(folder)
+        elif kind == N.HEADER:
+            has_sections = True
+        if item.in_index:
+            has_index = True
+        else:
+            if kind == N.BULLET:
+                bullets_outside = True
+                if first_bullet is None:
+                    first_bullet = i
+                    from_bullet = _ListCheck() if is_trope else None
+            if first_section is None and (folder is not None or kind == N.HEADER):
+                first_section = i
+                from_section = _ListCheck() if is_trope else None
+            if (is_work and examples_header is None and kind == N.HEADER
+                    and _EXAMPLES_HEADER.search(N.plain_text(node.children))):
+                examples_header = i
+        if from_section is not None:
+            from_section.add(node)
+        if from_bullet is not None:
+            from_bullet.add(node)
+    count = i + 1
+    if examples_header is not None:
+        body_start = examples_header
+    elif has_sections:
+        body_start = first_section if first_section is not None else count
+    else:
+        body_start = first_bullet if first_bullet is not None else count
+    if is_work:
+        kind = WORK
+    elif role == ROLE_CREATOR:
+        kind = CREATOR
+    elif not is_trope:
+        kind = OTHER
+    elif has_index and not bullets_outside or title.name.endswith("Index") and not any_folder:
+        kind = INDEX
+    else:
+        check = (from_section if body_start == first_section else
+                 from_bullet if body_start == first_bullet else None)
+        kind = INDEX if check is not None and check.lists_pages() else TROPE
+    return _Layout(kind, body_start)
 
 
 def _lone_trope_link(bullet: N.Node) -> bool:
@@ -466,58 +519,102 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, cons
     """The page model of one parsed page. With ``consume``, the tree is taken apart as it is read
     (the caller does not use it again): each line's nodes are let go once the line is read, so the
     tree and the model of a page of 200,000 links are not held whole at the same time."""
-    lines = _lines(root)
-    # Where the examples start: the first folder or header when the page has one, else the first
-    # bullet. Bullets before that point belong to the description.
-    # On a work page, a header that announces the examples ("This series provides examples of:",
-    # "Tropes:") starts them even when other sections come first (the books, stories in folders).
-    # (A creator page's examples are its works: they start at its first header, as before.)
-    has_sections = any(ln.folder is not None or ln.node.kind == N.HEADER for ln in lines)
-    body_start = len(lines)
-    is_work = title.role == ROLE_WORK
-    for i, ln in enumerate(lines):
-        if ln.in_index or not is_work:
-            continue
-        if ln.node.kind == N.HEADER and _EXAMPLES_HEADER.search(N.plain_text(ln.node.children)):
-            body_start = i
-            break
-    else:
-        for i, ln in enumerate(lines):
-            if ln.in_index:
-                continue
-            if ln.folder is not None or ln.node.kind == N.HEADER or (
-                not has_sections and ln.node.kind == N.BULLET
-            ):
-                body_start = i
-                break
-    body = lines[body_start:]
+    items = N.page_lines(root)
+    if consume:
+        root.children = []  # the lines are held by ``items`` alone from here
+    page, _, _ = _read(title, _layout(title, items), items, tree_warnings, release=consume)
+    return page
 
-    page = Page(title=title, kind=_kind(title, lines, body))
+
+def extract_lines(title: Title, read_lines: Callable[[list[N.Warning_]], Iterable[N.PageLine]]) -> Page:
+    """The page model of a page too big to hold, whose lines ``read_lines`` makes anew from its
+    source each time it is called (adding the warnings about broken markup to the list it is
+    given, once its lines are read): the page's kind and what its description states are read
+    and held, but its examples and links are :class:`~tropekg.model.Replayed`, read again from the
+    source each time they are asked for. The model says what :func:`extract` says of the same
+    page; its memory does not grow with its examples or links."""
+    tree_warnings: list[N.Warning_] = []
+    layout = _layout(title, read_lines(tree_warnings))
+    page, links, examples = _read(title, layout, read_lines([]), tree_warnings, hold=False)
+
+    def each_link() -> Iterator[Link]:
+        for item in read_lines([]):
+            found: list[Link] = []
+            _collect_links([item.node], found)
+            yield from found
+
+    kind = page.kind  # not the page itself: its examples would hold it, a cycle kept until collected
+
+    def each_example() -> Iterator[Example]:
+        if kind != TROPE and kind != WORK:
+            return
+        lines = (item for item in read_lines([]) if item.node.kind != N.FOLDER_TITLE)
+        yield from _examples(kind, title, islice(lines, layout.body_start, None), [])
+
+    page.links = Replayed(each_link, links)
+    page.examples = Replayed(each_example, examples)
+    return page
+
+
+def _read(title: Title, layout: _Layout, items: Iterable[N.PageLine], tree_warnings: list[N.Warning_], *,
+          release: bool = False, hold: bool = True) -> tuple[Page, int, int]:
+    """What the page states, from a second read of its lines, and how many links and examples it
+    has. With ``hold`` its links and examples are in the page; without, they are only counted.
+    With ``release``, each line's nodes are let go once it is read."""
+    page = Page(title=title, kind=layout.kind)
     page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
-    _collect_links(root.children, page.links)
+    links: list[Link] = page.links if hold else []
+    counted = 0
+    kind = layout.kind
+    in_index_lists: list[Title] = []  # an index page's pages: those its index blocks list ...
+    bullet_lists: list[Title] = []    # ... or, when it has none, those its body's bullets list
+    has_index_lines = False
 
-    # an index page reads its lines again below; the other kinds read each line once
-    release = consume and page.kind != INDEX
-    if release:
-        root.children = []  # the lines are held by ``lines`` alone from here
-    _read_head(page, _each(lines[:body_start], release))
-    if page.kind == TROPE:
-        _trope_examples(page, _each(body, release))
-    elif page.kind == WORK:
-        _work_examples(page, _each(body, release))
-    elif page.kind == CREATOR:
-        for ln in body:
+    def lines() -> Iterator[N.PageLine]:
+        nonlocal counted, has_index_lines
+        i = 0
+        for item in items:
+            node = item.node
+            _collect_links([node], links)
+            if not hold:
+                counted += len(links)
+                links.clear()
+            if node.kind == N.FOLDER_TITLE:
+                continue
+            if kind == INDEX:
+                if item.in_index:
+                    has_index_lines = True
+                    _listed(node, title, in_index_lists)
+                if i >= layout.body_start and node.kind == N.BULLET and not has_index_lines:
+                    _listed(node, title, bullet_lists)
+            i += 1
+            yield item
+            if release:
+                item.node = None  # type: ignore[assignment]
+
+    stream = lines()
+    _read_head(page, islice(stream, layout.body_start))
+    examples = 0
+    if kind == TROPE or kind == WORK:
+        found = _examples(kind, title, stream, page.warnings)
+        if hold:
+            page.examples.extend(found)
+            examples = len(page.examples)
+        else:
+            for _ in found:
+                examples += 1
+    elif kind == CREATOR:
+        for ln in stream:
             if ln.node.kind == N.BULLET:
                 _, spans, _ = _flatten(ln.node.children)
                 works = [s for s in spans if s.title.role == ROLE_WORK]
                 if works:
                     page.works.append(works[0].title)
-    if page.kind == INDEX:
-        listed = [ln for ln in lines if ln.in_index] or [ln for ln in body if ln.node.kind == N.BULLET]
-        for ln in listed:
-            for node in ln.node.walk():
-                if node.kind in (N.LINK, N.POTHOLE) and node.title != title:
-                    page.lists.append(node.title)
+    else:
+        for _ in stream:
+            pass
+    if kind == INDEX:
+        page.lists = in_index_lists if has_index_lines else bullet_lists
     # Lists are gathered with repeats and made unique once: a membership test per link would make
     # a page with many distinct links quadratic.
     for relation, titles in page.relations.items():
@@ -526,7 +623,14 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, cons
     page.lists = _unique(page.lists)
     page.creators = _unique(page.creators)
     page.works = _unique(page.works)
-    return page
+    return page, len(links) if hold else counted, examples
+
+
+def _listed(node: N.Node, title: Title, out: list[Title]) -> None:
+    """The pages a line of an index page lists: its links, but to the page itself."""
+    for n in node.walk():
+        if n.kind in (N.LINK, N.POTHOLE) and n.title != title:
+            out.append(n.title)
 
 
 def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
@@ -540,14 +644,6 @@ def _collect_links(nodes: list[N.Node], links: list[Link]) -> None:
             links.append(Link(node.title, label, node.line))
         if node.children:
             _collect_links(node.children, links)
-
-
-def _each(lines: list[_Line], release: bool) -> Iterator[_Line]:
-    """The lines, each one's nodes let go (with ``release``) once the next one is asked for."""
-    for ln in lines:
-        yield ln
-        if release:
-            ln.node = None  # type: ignore[assignment]
 
 
 _EXAMPLES_HEADER = re.compile(r"\b(?:examples?|tropes?)\b", re.IGNORECASE)
@@ -565,7 +661,7 @@ def _unique(titles: list[Title]) -> list[Title]:
     return list(first.values())
 
 
-def _read_head(page: Page, head: Iterable[_Line]) -> None:
+def _read_head(page: Page, head: Iterable[N.PageLine]) -> None:
     """Quote, attribution, description, relations and mentions from the lines before the examples."""
     paragraphs: list[str] = []
     quote_lines: list[str] = []
@@ -631,7 +727,7 @@ def _list_relation(text: str) -> str | None:
     return found[1] if found else None
 
 
-def _bullets(body: Iterable[_Line]):
+def _bullets(body: Iterable[N.PageLine]):
     """(line, parent bullet) for each bullet, parents found from depths."""
     stack: list[tuple[int, object]] = []
     for ln in body:
@@ -646,21 +742,27 @@ def _bullets(body: Iterable[_Line]):
         # the caller pushes its example so that children find it
 
 
-def _trope_examples(page: Page, body: Iterable[_Line]) -> None:
+def _examples(kind: str, title: Title, body: Iterable[N.PageLine], warnings: list[Warning]) -> Iterator[Example]:
+    """The examples of a trope or work page's body, a line at a time; what is wrong with a bullet
+    goes to ``warnings``."""
+    return _trope_examples(title, body, warnings) if kind == TROPE else _work_examples(title, body, warnings)
+
+
+def _trope_examples(title: Title, body: Iterable[N.PageLine], warnings: list[Warning]) -> Iterator[Example]:
     for ln, parent, stack in _bullets(body):
         node = ln.node
         text, spans, spoiler = _flatten(node.children)
         subject = _subject_work(text, spans, top_level=parent is None)
         work = subject.title if subject is not None else (parent.work if parent else None)
         if work is None:
-            page.warnings.append(Warning(node.line, "example names no work"))
+            warnings.append(Warning(node.line, "example names no work"))
         mode = _mode_of(text, spans, subject)
         # positional, as in _work_examples
-        ex = Example(page.title, work, mode or STRAIGHT, mode is not None, node.depth,
+        ex = Example(title, work, mode or STRAIGHT, mode is not None, node.depth,
                      parent.line if parent else None, ln.folder, node.line, spoiler,
-                     _mentions(spans, page.title, work), _clean(text), node.column)
-        page.examples.append(ex)
+                     _mentions(spans, title, work), _clean(text), node.column)
         stack.append((node.depth, ex))
+        yield ex
 
 
 def _subject_work(text: str, spans: list[_Span], top_level: bool) -> _Span | None:
@@ -755,7 +857,7 @@ def _is_subpage_link(work: Title, node: N.Node) -> bool:
     return len(spans) == 1 and spans[0].title.namespace.casefold() == work.name.casefold()
 
 
-def _work_examples(page: Page, body: Iterable[_Line]) -> None:
+def _work_examples(title: Title, body: Iterable[N.PageLine], warnings: list[Warning]) -> Iterator[Example]:
     for ln, parent, stack in _bullets(body):
         node = ln.node
         trope_node, rest_at = (None, 0) if parent is not None else _entry_trope(node)
@@ -769,15 +871,15 @@ def _work_examples(page: Page, body: Iterable[_Line]) -> None:
             trope = parent.trope if parent is not None else None
             text, spans, spoiler = _flatten(node.children)
         if trope is None:
-            if not _is_subpage_link(page.title, node):
-                page.warnings.append(Warning(node.line, "bullet names no trope (expected '* TropeName: text')"))
+            if not _is_subpage_link(title, node):
+                warnings.append(Warning(node.line, "bullet names no trope (expected '* TropeName: text')"))
             stack.append((node.depth, None))
             continue
         mode = _mode_of(text, spans, None)
         # positional: a call with a dozen keywords costs a tenth of an example (the order is
         # Example's fields', which tests/test_markup_fast_paths.py holds in place)
-        ex = Example(trope, page.title, mode or STRAIGHT, mode is not None, node.depth,
+        ex = Example(trope, title, mode or STRAIGHT, mode is not None, node.depth,
                      parent.line if parent else None, ln.folder, node.line, spoiler,
-                     _mentions(spans, page.title, trope), _clean(text), node.column)
-        page.examples.append(ex)
+                     _mentions(spans, title, trope), _clean(text), node.column)
         stack.append((node.depth, ex))
+        yield ex

@@ -297,6 +297,42 @@ class _Builder:
         else:
             self.push(Node(CONTAINER, line, [], name))
 
+    def drain(self) -> list[PageLine]:
+        """The lines finished since the last call, in document order, taken out of the tree: all
+        but the open blocks (each stays where it is in its parent, to take its next lines) and the
+        line still being read. Lines are only ever added to the innermost open block, and only
+        the open line is ever taken back out of one (an empty paragraph, a line a folder title
+        ended), so what is taken is final."""
+        out: list[PageLine] = []
+        blocks = self.blocks
+        open_line = self.inline[0] if self.inline else None
+        folder: str | None = None
+        in_index = False
+        last = len(blocks) - 1
+        for i, block in enumerate(blocks):
+            below = blocks[i + 1] if i < last else None
+            children = block.children
+            if not children or (len(children) == 1 and (children[0] is below or children[0] is open_line)):
+                pass
+            else:
+                kept: list[Node] = []
+                for child in children:
+                    if child is below or child is open_line:
+                        kept.append(child)
+                    elif child.kind == FOLDER:
+                        _block_lines(child, child.value, in_index, out)
+                    elif child.kind == INDEX:
+                        _block_lines(child, folder, True, out)
+                    else:
+                        out.append(PageLine(child, folder, in_index))
+                block.children = kept
+            if below is not None:
+                if below.kind == FOLDER:
+                    folder = below.value
+                elif below.kind == INDEX:
+                    in_index = True
+        return out
+
     def finish(self, last_line: int) -> Node:
         self.end_line(last_line)
         for block in self.blocks[1:]:
@@ -339,9 +375,58 @@ def _batched(tokens: Iterable[T.Token]) -> Iterator[list[T.TokenTuple]]:
 
 def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node, list[Warning_]]:
     """:func:`build_tree` from :func:`tropekg.markup.tokens.token_batches`' lists of token tuples,
-    the way :func:`tropekg.markup.parse.parse_text` reads a page: no token object is made. The
-    commonest tokens (text, links, line ends, bullets) are handled here rather than in a method."""
+    the way :func:`tropekg.markup.parse.parse_text` reads a page: no token object is made."""
     b = _Builder()
+    for _ in _feed(b, batches):
+        pass
+    return b.root, b.warnings
+
+
+@dataclass(slots=True)
+class PageLine:
+    """A line node of the page (or a folder's title, whose links are links of the page), with the
+    folder it sits in (its title as shown) and whether it sits in an ``[[index]]`` block."""
+
+    node: Node
+    folder: str | None
+    in_index: bool
+
+
+def page_lines(root: Node) -> list[PageLine]:
+    """The lines of a page tree in document order, each with its folder and index, folder titles
+    among them where their folders open: what :func:`iter_page_lines` gives, from a whole tree."""
+    out: list[PageLine] = []
+    _block_lines(root, None, False, out)
+    return out
+
+
+def _block_lines(block: Node, folder: str | None, in_index: bool, out: list[PageLine]) -> None:
+    for child in block.children:
+        kind = child.kind
+        if kind == FOLDER:
+            _block_lines(child, child.value, in_index, out)
+        elif kind == INDEX:
+            _block_lines(child, folder, True, out)
+        else:
+            out.append(PageLine(child, folder, in_index))
+
+
+def iter_page_lines(batches: Iterable[list[T.TokenTuple]], warnings: list[Warning_]) -> Iterator[PageLine]:
+    """:func:`page_lines` of the tree :func:`build_tree_from_batches` would build, a line at a time
+    as the tokens are read: the tree is never held whole, only the lines not yet handed over and
+    the blocks still open (a page of 200,000 bullets is read in the memory of a few thousand).
+    The warnings about broken markup go to ``warnings``, complete once the lines are."""
+    b = _Builder()
+    for _ in _feed(b, batches):
+        yield from b.drain()
+    yield from b.drain()
+    warnings.extend(b.warnings)
+
+
+def _feed(b: _Builder, batches: Iterable[list[T.TokenTuple]]) -> Iterator[None]:
+    """Builds the tree from the token batches into ``b``, pausing after each batch (a caller may
+    then take the finished lines, :meth:`_Builder.drain`), and finishes it at the end. The
+    commonest tokens (text, links, line ends, bullets) are handled here rather than in a method."""
     blocks = b.blocks
     line = 1
     # the token kinds, as local names: a module attribute read for each comparison of each token
@@ -429,5 +514,5 @@ def build_tree_from_batches(batches: Iterable[list[T.TokenTuple]]) -> tuple[Node
                 b.add(Node(HANDLE, line, LEAF, value))
             else:  # pragma: no cover - every token kind is handled above
                 raise AssertionError(f"tree: unhandled token kind {kind!r}")
-    root = b.finish(line)
-    return root, b.warnings
+        yield
+    b.finish(line)

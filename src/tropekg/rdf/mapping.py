@@ -296,18 +296,26 @@ def example_key(page: Title, ex: Example, occurrence: int) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
+def _said(ex: Example) -> int:
+    """What an example says (its trope, work and text), as a 64-bit digest: two examples that say
+    the same have the same; two that do not have the same one time in 2^64."""
+    basis = "\x1f".join((ex.trope.key if ex.trope else "", ex.work.key if ex.work else "", ex.text))
+    return int.from_bytes(hashlib.blake2b(basis.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def examples(ctx: _Context) -> None:
     page = ctx.page
     # The examples that may enclose the next one (depth, line, node). An example's parent is the
     # nearest one before it at a smaller depth: found by depth, not by line alone, since a
     # rendered page can hold a whole list, parents and children, on one line.
     enclosing: list[tuple[int, int, NamedNode]] = []
-    occurrences: dict[tuple, int] = {}
+    # how many earlier examples say the same (trope, work, text), by a digest of those: held for
+    # every example of the page, the texts themselves would take more memory than the page
+    occurrences: dict[int, int] = {}
     for ex in page.examples:
         if ex.trope is None:
             continue
-        ident = (ex.trope.key, ex.work.key if ex.work else "", ex.text)
-        n = occurrences.get(ident, 0)
+        n = occurrences.get(ident := _said(ex), 0)
         occurrences[ident] = n + 1
         e = ctx.iris.example(page.title, example_key(page.title, ex, n))
         while enclosing and enclosing[-1][0] >= ex.depth:
