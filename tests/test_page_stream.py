@@ -155,3 +155,14 @@ def test_a_streamed_page_is_freed_as_soon_as_it_is_let_go():
         assert pages() == before, "the page outlived its last reference"
     finally:
         gc.enable()
+
+
+def test_a_page_written_a_piece_at_a_time_is_the_json_of_its_model():
+    """``tropekg parse`` writes a page with :meth:`Page.json_text` (links, examples and titles
+    turned into JSON as they are written): the text of ``json.dumps`` of the model, held or
+    streamed."""
+    for text, title in _case_texts()[::7]:
+        whole, streamed = _both(text, title)
+        expected = json.dumps(whole.to_json(), ensure_ascii=False, indent=2)
+        assert "".join(whole.json_text()) == expected
+        assert "".join(streamed.json_text()) == expected

@@ -179,8 +179,8 @@ class Page:
 
     def json_text(self) -> Iterator[str]:
         """``json.dumps(self.to_json(), ensure_ascii=False, indent=2)``, a piece at a time: the
-        links and examples are turned into JSON as they are written, never all held at once (a
-        page of 200,000 links would take a hundred times its size)."""
+        links, examples and titles are turned into JSON as they are written, never all held at
+        once (a page of 200,000 links would take a hundred times its size)."""
         encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
         return encoder.iterencode(self._json(_Converted))
 
@@ -196,11 +196,11 @@ class Page:
             "quoteAttribution": self.quote_attribution,
             "quoteSource": str(self.quote_source) if self.quote_source else None,
             "links": each(self.links, Link.to_json),
-            "relations": {k: [str(t) for t in self.relations[k]] for k in RELATIONS},
-            "mentions": [str(t) for t in self.mentions],
+            "relations": {k: each(self.relations[k], str) for k in RELATIONS},
+            "mentions": each(self.mentions, str),
             "examples": each(self.examples, Example.to_json),
-            "lists": [str(t) for t in self.lists],
-            "creators": [str(t) for t in self.creators],
-            "works": [str(t) for t in self.works],
+            "lists": each(self.lists, str),
+            "creators": each(self.creators, str),
+            "works": each(self.works, str),
             "warnings": [w.to_json() for w in self.warnings],
         }
