@@ -148,9 +148,9 @@ def test_spooled_pages_as_page_parts_read_back_as_the_held_dataset(pages, held, 
 def test_a_page_of_link_bullets_builds_in_bounded_memory(tmp_path):
     """12,000 one-link bullets (250 KB, 160,000 quads) took over 700 times their size to build
     before pages were spooled, 590 times before the tree was let go as read and the buffers made
-    smaller; now about 180 times, most of it the build's fixed buffers (a chunk of 20,000 quads,
-    a run of the merged graph's sort), which a bigger page does not grow (at 4 MB, about 40 times:
-    see benchmarks/page_memory.py). The bound leaves a third for noise."""
+    smaller; then about 180 times, most of it the build's fixed buffers (a chunk of quads, a run
+    of the merged graph's sort), which a bigger page does not grow (at 4 MB, read as a stream,
+    under 20 times: see benchmarks/page_memory.py). The bound leaves a third for noise."""
     main = tmp_path / "pages" / "Main"
     main.mkdir(parents=True)
     (main / "Tiny.txt").write_text("A trope page.\n")
