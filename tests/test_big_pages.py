@@ -65,6 +65,7 @@ def _spooling(monkeypatch) -> None:
     """Chunks small enough that both big pages and the wanted pages' graph are spooled, and sort
     runs small enough that several are merged."""
     monkeypatch.setattr(page_module, "CHUNK", 700)
+    monkeypatch.setattr(page_module, "HOLD", 1_400)
     monkeypatch.setattr(outputs_module, "WANTED_CHUNK", 500)
     monkeypatch.setattr(spool_module, "RUN_BYTES", 50_000)
     # and the merged graph: runs of a few lines, a subject's 1,500 mentions written in pieces
@@ -244,3 +245,24 @@ def test_wanted_links_keep_the_first_spelling_and_the_best_class(tmp_path, monke
     assert found["main/zed"] == ("Main/Zed", "Trope")
     assert found["film/a"] == ("Film/A", "Film")
     assert not list((tmp_path / "spool").glob("*.run"))  # the runs are gone once read
+
+
+def test_a_page_under_the_hold_limit_gives_the_bytes_of_one_chunk(tmp_path, monkeypatch):
+    """A page of 14,000 quads is mapped 5,000 at a time but held and serialised whole: every
+    output, TriG included, is the bytes of mapping it in one chunk."""
+    main = tmp_path / "pages" / "Main"
+    main.mkdir(parents=True)
+    lines = ["A trope where things happen.", "", "!!Examples:"]
+    for i in range(250):
+        lines.append(f"* ''Film/MovieNumber{i}'': The hero does SomeThing{i} and OtherThing{i % 50}.")
+        lines.append(f"** ''Series/ShowNumber{i}'': also it happens.")
+    (main / "FooTrope.txt").write_text("\n".join(lines) + "\n")
+    outs = {}
+    chunked = page_module.CHUNK
+    for name, chunk in (("chunked", chunked), ("whole", 10**9)):
+        monkeypatch.setattr(page_module, "CHUNK", chunk)
+        report = build([tmp_path / "pages"], tmp_path / name, jobs=1, cache=False)
+        outs[name] = tmp_path / name
+    assert chunked * 2 < report.quads <= page_module.HOLD
+    for fmt in OUTPUT_FILES.values():
+        assert (outs["chunked"] / fmt).read_bytes() == (outs["whole"] / fmt).read_bytes(), fmt

@@ -14,6 +14,7 @@ from tropekg.build import OUTPUT_FILES, PART_FILES, REPORT_FILE, build
 from tropekg.build import cache as cache_module
 from tropekg.build import page as page_module
 from tropekg.build.manifest import MANIFEST_FILE, PartsReader
+from tropekg.build.output_folder import published
 from tropekg.cli import cli
 from tropekg.store.embedded import GraphStore
 
@@ -184,3 +185,29 @@ def test_load_reports_progress_in_bytes_up_to_the_whole(tmp_path, pages):
         assert seen, "no progress reported"
         assert [d for d, _ in seen] == sorted(d for d, _ in seen)
         assert seen[-1][0] == seen[-1][1] == PartsReader(out).size
+
+
+def test_a_page_that_fails_now_is_wanted_by_the_pages_rebuilt_beside_it(tmp_path):
+    """A rebuild in which a page fails that did not before reads the unchanged pages' full links
+    again from their entries; the links of the pages rebuilt now to the failed page are kept too,
+    so the wanted graph is a fresh build's."""
+    src = tmp_path / "pages"
+    (src / "Main").mkdir(parents=True)
+
+    def write(name: str, text: str) -> None:
+        (src / "Main" / name).write_text(text)
+
+    write("AlphaTrope.txt", "Alpha. See also ZetaTrope.\n\n!!Examples\n* ''Film/Movie1'': x\n")
+    write("BetaTrope.txt", "Beta. See also AlphaTrope.\n\n!!Examples\n* ''Film/Movie3'': yes.\n")
+    write("GammaTrope.txt", "Gamma.\n\n!!Examples\n* ''Film/KnownFilm'': ok.\n")
+    out = tmp_path / "out"
+    build([src], out, jobs=1, merged=False)
+    write("BetaTrope.txt", "Beta changed. SubTrope of AlphaTrope.\n\n!!Examples\n* ''Film/Movie3'': yes.\n")
+    write("AlphaTrope.txt", "bad\x00")
+    report = build([src], out, jobs=1, merged=False)
+    assert [f["path"] for f in report.failed] == [str(src / "Main" / "AlphaTrope.txt")]
+    rebuilt = published(out, "graphs.nq").read_bytes()
+    fresh = tmp_path / "fresh"
+    build([src], fresh, jobs=1, merged=False)
+    assert rebuilt == published(fresh, "graphs.nq").read_bytes()
+    assert b"/resource/Main/AlphaTrope>" in rebuilt  # wanted: Beta links to it, and it failed

@@ -506,3 +506,29 @@ def test_a_parts_build_with_no_cache_still_refuses_a_cache_that_is_a_link(tmp_pa
     code, output = _tropekg("build", EXAMPLES, "-o", out, "-q", "--jobs", "1", "--no-merged", "--no-cache")
     assert code == 2 and ".cache is a symbolic link" in output
     assert _tree(victim) == before
+
+
+@pytest.mark.parametrize("link", [["main/zz", "Main/Z\x1fZ", None], ["main/z\nz", "Main/Z", None],
+                                  ["main/zz", "Main/Zz", "Trope\x1e"], ["main/zz", 7, None], ["main/zz"]])
+def test_a_manifest_link_that_names_no_page_makes_the_manifest_unusable_not_the_build(tmp_path, link):
+    """The build writes a manifest's links as lines of fields: a link holding a separator, a line
+    end or anything but a page's title is a manifest tropekg did not write, so the rebuild takes
+    nothing from it (its pages come from their cache entries) rather than failing."""
+    from tropekg.build.output_folder import published
+
+    src = tmp_path / "pages"
+    (src / "Main").mkdir(parents=True)
+    (src / "Main" / "AlphaTrope.txt").write_text("Alpha. See also ZetaTrope.\n\n!!Examples\n* ''Film/Movie1'': x\n")
+    out = tmp_path / "out"
+    build([src], out, jobs=1, merged=False)
+    fresh = published(out, "graphs.nq").read_bytes()
+    manifest = published(out, "manifest.json")
+    doc = json.loads(manifest.read_bytes())
+    doc["pages"][0][8].append(link)
+    os.chmod(manifest, 0o644)
+    manifest.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+    report = build([src], out, jobs=1, merged=False)
+    assert report.pages == 1 and not report.failed
+    assert published(out, "graphs.nq").read_bytes() == fresh
+    rewritten = json.loads(published(out, "manifest.json").read_bytes())
+    assert link not in rewritten["pages"][0][8] and rewritten["pages"][0][8]

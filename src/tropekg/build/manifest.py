@@ -26,6 +26,7 @@ import errno
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,24 @@ class PageRow:
                 and isinstance(own, dict) and isinstance(s_offset, int) and isinstance(s_length, int)):
             raise TypeError("a row of the wrong shape")
         return cls(title, key, offset, length, kind, quads, examples, warnings,
-                   [(r[0], r[1], r[2]) for r in refs], own, s_offset, s_length)
+                   [_reference(r) for r in refs], own, s_offset, s_length)
+
+
+# What a link's title key and spelling hold (a class is a name of the ontology's): the build
+# writes links as lines of fields, so a link of a manifest that holds anything else is refused
+_TITLE_TEXT = re.compile(r"[A-Za-z0-9/]+")
+
+
+def _reference(item) -> tuple[str, str, str | None]:
+    """A link (title key, spelling, class) of a manifest row; a TypeError for anything else."""
+    if not (isinstance(item, list) and len(item) == 3):
+        raise TypeError("a link of the wrong shape")
+    key, spelling, cls = item
+    if not (isinstance(key, str) and isinstance(spelling, str) and (cls is None or isinstance(cls, str))
+            and _TITLE_TEXT.fullmatch(key) and _TITLE_TEXT.fullmatch(spelling)
+            and (cls is None or cls.isidentifier())):
+        raise TypeError("a link that names no page")
+    return key, spelling, cls
 
 
 @dataclass

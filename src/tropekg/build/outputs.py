@@ -354,7 +354,8 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
         failed_now = failed_keys & set(page_refs.spellings)
         if partial and not failed_now <= set(previous.failed_keys if previous else ()):
             _reread_links(manifest, partial, cache_dir)  # a page fails that did not before
-            page_refs = _PageRefs(iris.spellings or {})
+            # the rows from the last manifest now hold all their links: split them as the rows
+            # built now were (whose links to described pages are packed already, and kept)
             for index in partial:
                 manifest.rows[index].references = page_refs.split(index, manifest.rows[index].references,
                                                                   spool_dir)
@@ -370,8 +371,12 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
         # the graphs that are no page's: a file of their own (what a load of the page parts reads
         # after them), and the end of dataset.nq
         other_graphs = open(staging / WANTED_FILE, "wb")  # noqa: SIM115 - closed below
-        _write_wanted(wanted_quad_chunks(described, wanted.items(), iris, WANTED_CHUNK), files, other_graphs,
-                      graph, report, prefixes, spool_dir, sink)
+        links = wanted.items()
+        try:
+            _write_wanted(wanted_quad_chunks(described, links, iris, WANTED_CHUNK), files, other_graphs,
+                          graph, report, prefixes, spool_dir, sink)
+        finally:
+            links.close()  # the sort's run files, closed now even when writing failed
         jsonld = _JsonLdGraph(files["jsonld"], base) if "jsonld" in files else None
         counts = graph.write(files.get("turtle"), jsonld, prefixes, base)
         if not merged:

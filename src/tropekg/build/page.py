@@ -5,11 +5,11 @@ and TriG, and its triples as N-Triples lines for the merged graph, which the mai
 (:mod:`.merged`: each triple once, grouped by subject). Never raises for a bad page: the result
 carries the error.
 
-A page is mapped and serialised :data:`CHUNK` quads at a time. One that states more (a pathological
-page: 200,000 example bullets state 2.6 million quads) has its blocks written to the build's spool
-folder as they are made (:mod:`.spool`), its N-Quads sorted on disk, so its memory does not grow
-with what it states; its TriG then comes in several blocks, which say the same graph. Every other
-page gives exactly the bytes it gave before.
+A page is mapped :data:`CHUNK` quads at a time. One that states more than :data:`HOLD` (a
+pathological page: 200,000 example bullets state 2.6 million quads) has its blocks written to the
+build's spool folder a chunk at a time as they are made (:mod:`.spool`), its N-Quads sorted on
+disk, so its memory does not grow with what it states; its TriG then comes in several blocks,
+which say the same graph. Every other page is serialised whole.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ from tropekg.readers import PageError, reader_named
 from tropekg.titles import Title, parse_title
 
 FORMATS = ("nquads", "trig", "turtle", "jsonld")
-# Quads mapped and serialised at a time; a page stating more is spooled to disk. What a chunk holds
-# (its quads, their serialisations, the mapper's set of what it stated) is most of the peak memory of
-# building a page of 200,000 link bullets: 20,000 at a time took about 15 times the page's size, 5,000
-# about 11 times.
+# Quads mapped at a time, and serialised at a time once a page is spooled. What a chunk holds (its
+# quads, their serialisations, the mapper's set of what it stated) is most of the peak memory of
+# building a page of 200,000 link bullets: 20,000 at a time took about 15 times the page's size,
+# 5,000 about 11 times.
 CHUNK = 5_000
+# A page stating up to this many quads is held and serialised whole (its TriG one block); one
+# stating more is spooled to disk, a chunk at a time.
+HOLD = 20_000
 
 
 @dataclass(frozen=True)
@@ -182,10 +185,11 @@ def _add_predicates(counts: dict, own: list[Triple]) -> None:
 
 
 class _PageWriter:
-    """Serialises a page's quads as they come, a chunk at a time: in memory while the page fits in
-    one chunk (the bytes :func:`_serialise` gives), spooled to disk from the second chunk on. A
-    later chunk may repeat a quad of an earlier one (see :func:`map_page`): the sorted N-Quads
-    hold it once, and so does the merged graph; a spooled page's TriG blocks may say it twice.
+    """Serialises a page's quads as they come, a chunk at a time: in memory while the page states
+    at most :data:`HOLD` quads (the bytes :func:`_serialise` gives), spooled to disk past that. A
+    later chunk may repeat a quad of an earlier one (see :func:`map_page`): a held page holds it
+    once, the sorted N-Quads too, and so does the merged graph; a spooled page's TriG blocks may
+    say it twice.
 
     Without merged files a spooled page gives the blocks a held one does (its shared triples, its
     own counts): its own triples are counted from its N-Quads once they are sorted and made
@@ -197,22 +201,27 @@ class _PageWriter:
         self.config = config
         self.page_subject = page_subject
         self.prefixes = prefixes_for(config.base)
-        self.held: list[Quad] | None = None
+        self.held: list[Quad] | dict[Quad, None] | None = None
         self.chunks = 0
         self.spools: dict[str, SpoolFile] = {}
         self.sorter: LineSorter | None = None
 
     def take(self, quads: list[Quad]) -> None:
         self.chunks += 1
-        if not self.spools and self.held is None:
+        if self.spools:
+            self._spool(quads)
+            return
+        if self.held is None:
             self.held = quads
             return
-        if self.config.spool_dir is None:  # nowhere to spool: hold it all (a page outside a build)
-            self.held.extend(quads)
-            return
-        if not self.spools:
+        # a later chunk may repeat a quad of an earlier one: held once, so the page is held
+        # while it states at most HOLD different quads
+        if not isinstance(self.held, dict):
+            self.held = dict.fromkeys(self.held)
+        self.held.update(dict.fromkeys(quads))
+        # nowhere to spool: hold it all (a page outside a build)
+        if len(self.held) > HOLD and self.config.spool_dir is not None:
             self._start_spooling()
-        self._spool(quads)
 
     def _start_spooling(self) -> None:
         folder = self.config.spool_dir
@@ -225,8 +234,9 @@ class _PageWriter:
         if not config.merged:
             self.result.own_counts = {"triples": 0, "subjects": 0, "entities": 0, "properties": {},
                                       "classes": {}}
-        held, self.held = self.held, None
-        self._spool(held)
+        held, self.held = list(self.held), None
+        for start in range(0, len(held), CHUNK):  # serialised a chunk at a time, as what comes next
+            self._spool(held[start:start + CHUNK])
 
     def _spool(self, quads: list[Quad]) -> None:
         self.sorter.add(serialize(quads, format=RdfFormat.N_QUADS).split(b"\n"))
@@ -243,9 +253,7 @@ class _PageWriter:
     def finish(self, references: Iterable[tuple[Title, str | None]]) -> None:
         result = self.result
         if not self.spools:
-            held = self.held or []
-            if self.chunks > 1:  # repeats across chunks (see the class doc)
-                held = list(dict.fromkeys(held))
+            held = list(self.held or [])  # each quad once (see take)
             _serialise(result, held, self.page_subject, self.config)
             result.quads = len(held)
             result.references = [(t.key, str(t), cls) for t, cls in references]
