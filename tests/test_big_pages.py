@@ -266,3 +266,42 @@ def test_a_page_under_the_hold_limit_gives_the_bytes_of_one_chunk(tmp_path, monk
     assert chunked * 2 < report.quads <= page_module.HOLD
     for fmt in OUTPUT_FILES.values():
         assert (outs["chunked"] / fmt).read_bytes() == (outs["whole"] / fmt).read_bytes(), fmt
+
+
+def test_a_row_with_many_links_leaves_them_to_its_cache_entry(pages, held, tmp_path, monkeypatch):
+    """Past INLINE_LINKS a row's links are not written in the manifest (a rebuild reads the
+    manifest whole): a rebuild taking the page from the manifest reads them from its entry, as
+    they are used, and gives the held build's dataset and wanted pages again."""
+    import tropekg.build.manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "INLINE_LINKS", 100)
+    monkeypatch.setattr(outputs_module, "HELD_REFS", 100)
+    out = tmp_path / "out"
+    build([pages], out, jobs=1, merged=False)
+    rows = {r[0]: r for r in json.loads((out / "manifest.json").read_text())["pages"]}
+    assert rows["Main/ManyLinks"][8] is None and rows["Main/SmallTrope"][8] is not None
+    read: list[Path] = []
+    real = cache_module.references_in
+
+    def reading(path):
+        read.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(cache_module, "references_in", reading)
+    again = build([pages], out, jobs=1, merged=False)
+    left = {cache_module.entry_path(out / cache_module.CACHE_DIR, r[1]) for r in rows.values() if r[8] is None}
+    assert again.cached == 3 and set(read) == left and len(read) == len(left) == 2  # ManyExamples too
+    with PartsReader(out) as reader:
+        assert _without_files(reader.read()) == _without_files((held / OUTPUT_FILES["nquads"]).read_bytes())
+    assert _without_files((out / "graphs.nq").read_bytes()) == _without_files((held / "graphs.nq").read_bytes())
+    # an entry damaged since: the page is built again from its source
+    entry = cache_module.entry_path(out / cache_module.CACHE_DIR, rows["Main/ManyLinks"][1])
+    os.chmod(entry, 0o644)
+    entry.write_bytes(b"not an entry\n")
+    third = build([pages], out, jobs=1, merged=False)
+    assert third.cached == 2
+    assert _without_files((out / "graphs.nq").read_bytes()) == _without_files((held / "graphs.nq").read_bytes())
+    # and one that cannot give its links once the build has taken it is a clear error
+    monkeypatch.setattr(cache_module, "references_in", lambda path: None)
+    with pytest.raises(outputs_module.BuildError, match="cannot be read: build again with --no-cache"):
+        build([pages], out, jobs=1, merged=False)

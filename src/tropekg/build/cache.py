@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from tropekg import __version__
@@ -171,21 +172,41 @@ def read_references(path: Path) -> list[tuple] | None:
     """Only the pages an entry's page links to (its header, or its references block when the
     page was spooled), not its other blocks."""
     try:
+        links = references_in(path)
+        return None if links is None else list(links)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def references_in(path: Path) -> Iterator[tuple[str, str, str | None]] | None:
+    """The links of :func:`read_references`, read as they are iterated (a page may link to
+    200,000 pages): None when the entry's header cannot be read; an OSError or ValueError while
+    iterating when the entry is damaged or gone."""
+    try:
         with _open_plain(path) as f:
             header = f.readline()
             meta = json.loads(header)
-            refs = [tuple(r) for r in meta["references"]]
+            held = meta["references"]
             span = _span(len(header), meta["lengths"], "references")
-        if span is not None:
-            block = read_block(path, span)
-            if block is None:
-                return None
-            for line in block_lines(block):
-                key, spelling, cls = line.decode("utf-8").split("\t")
-                refs.append((key, spelling, cls or None))
-        return refs
+        if not isinstance(held, list):
+            return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return _references(path, held, span)
+
+
+def _references(path: Path, held: list, span: tuple[int, int] | None) -> Iterator[tuple[str, str, str | None]]:
+    for r in held:
+        key, spelling, cls = r
+        yield key, spelling, cls
+    if span is None:
+        return
+    block = read_block(path, span)
+    if block is None:
+        raise OSError(errno.ENOENT, "the cache entry's links are gone or cut short", str(path))
+    for line in block_lines(block):
+        key, spelling, cls = line.decode("utf-8").split("\t")
+        yield key, spelling, cls or None
 
 
 def open_entry(cache_dir: Path, key: str):

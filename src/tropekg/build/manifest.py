@@ -56,7 +56,9 @@ class PageRow:
     quads: int
     examples: int
     warnings: list[dict]
-    references: list[tuple[str, str, str | None]]  # (key, spelling, class): pages not described
+    # (key, spelling, class): pages not described; None when there are too many to write in the
+    # manifest (INLINE_LINKS): they are read again from the page's cache entry
+    references: list[tuple[str, str, str | None]] | None
     # without merged files: the page's own counts for the merged graph, and its shared triples in
     # its cache entry (offset, length; -1 when the build wrote merged files)
     own_counts: dict
@@ -66,19 +68,24 @@ class PageRow:
     def to_json(self, references: bool = True) -> list:
         """The row as the manifest writes it (its links left out, as an empty list, without
         ``references``)."""
+        links = None if self.references is None else [list(r) for r in self.references] if references else []
         return [self.title, self.cache_key, self.offset, self.length, self.kind, self.quads,
-                self.examples, self.warnings, [list(r) for r in self.references] if references else [],
-                self.own_counts, self.shared_offset, self.shared_length]
+                self.examples, self.warnings, links, self.own_counts, self.shared_offset, self.shared_length]
+
+    def links_in_entry(self) -> bool:
+        """Whether the manifest leaves this row's links to its cache entry (too many to write)."""
+        return self.references is None or (self.offset >= 0 and len(self.references) > INLINE_LINKS)
 
     @classmethod
     def from_json(cls, row: list) -> PageRow:
         title, key, offset, length, kind, quads, examples, warnings, refs, own, s_offset, s_length = row
         if not (isinstance(title, str) and isinstance(key, str) and isinstance(offset, int)
-                and isinstance(length, int) and isinstance(warnings, list) and isinstance(refs, list)
+                and isinstance(length, int) and isinstance(warnings, list)
+                and (isinstance(refs, list) or (refs is None and offset >= 0))
                 and isinstance(own, dict) and isinstance(s_offset, int) and isinstance(s_length, int)):
             raise TypeError("a row of the wrong shape")
         return cls(title, key, offset, length, kind, quads, examples, warnings,
-                   [_reference(r) for r in refs], own, s_offset, s_length)
+                   None if refs is None else [_reference(r) for r in refs], own, s_offset, s_length)
 
 
 # What a link's title key and spelling hold (a class is a name of the ontology's): the build
@@ -125,7 +132,11 @@ class Manifest:
         for i, row in enumerate(self.rows):
             fields = row.to_json(references=False)
             # a list's compact JSON is its items' JSON between brackets, comma-separated
-            f.write((("," if i else "") + "[" + ",".join(map(_dumps, fields[:8])) + ",[").encode("utf-8"))
+            start = ("," if i else "") + "[" + ",".join(map(_dumps, fields[:8]))
+            if row.links_in_entry():
+                f.write((start + ",null," + ",".join(map(_dumps, fields[9:])) + "]").encode("utf-8"))
+                continue
+            f.write((start + ",[").encode("utf-8"))
             batch: list[str] = []
             for n, ref in enumerate(row.references):
                 batch.append(("," if n else "") + _dumps(list(ref)))
@@ -139,6 +150,11 @@ class Manifest:
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
+
+# A row's links written in the manifest at most: a page linking to more pages no page describes
+# has its links read again from its cache entry when the next build takes the page from the
+# manifest (a rebuild would otherwise hold them all, the manifest being read whole).
+INLINE_LINKS = 10_000
 
 # A manifest holds a row of a few hundred bytes a page (more for a page linking to many pages no
 # page describes): one far larger is not a manifest tropekg wrote, and is not read into memory.

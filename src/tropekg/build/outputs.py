@@ -335,7 +335,9 @@ def write_outputs(staging: Path, results: Iterable[PageResult], total: int, repo
                 report.warnings += len(result.warnings)
                 report.page_warnings[result.title] = result.warnings
             index = len(manifest.rows)
-            if result.from_manifest:
+            if result.from_manifest and result.references is None:  # too many for the manifest
+                refs = page_refs.split(index, _entry_links(cache_dir, result), spool_dir)
+            elif result.from_manifest:
                 partial.append(index)
                 refs = list(result.references)
             else:
@@ -420,6 +422,20 @@ def _add_counts(total: MergedCounts, part) -> None:
     total.entities += get("entities", 0)
     total.properties.update(get("properties", {}))
     total.classes.update(get("classes", {}))
+
+
+def _entry_links(cache_dir: Path | None, result: PageResult) -> Iterator[tuple[str, str, str | None]]:
+    """All the links of a page taken from the last manifest that left them to its cache entry,
+    read as they are used; a BuildError when the entry cannot give them."""
+    way_out = f"the cache entry of page {result.title} cannot be read: build again with --no-cache"
+    links = cache.references_in(cache.entry_path(cache_dir, result.cache_key)) if cache_dir and result.cache_key \
+        else None
+    if links is None:
+        raise BuildError(way_out)
+    try:
+        yield from links
+    except (OSError, ValueError, TypeError):
+        raise BuildError(way_out) from None
 
 
 def _reread_links(manifest: Manifest, rows: list[int], cache_dir: Path | None) -> None:
