@@ -36,7 +36,7 @@ def _both(text: str, title: str):
 
 def _same(text: str, title: str) -> None:
     whole, streamed = _both(text, title)
-    assert isinstance(streamed.examples, Replayed) and isinstance(streamed.links, Replayed)
+    assert all(isinstance(x, Replayed) for x in (streamed.examples, streamed.links, streamed.mentions))
     assert json.dumps(streamed.to_json()) == json.dumps(whole.to_json()), (title, text)
     # read twice: the second reading says the same, and adds no warning
     assert json.dumps(streamed.to_json()) == json.dumps(whole.to_json())

@@ -154,10 +154,10 @@ class Page:
     quote: str | None = None
     quote_attribution: str | None = None
     quote_source: Title | None = None
-    # a page too big to hold has its links and examples as Replayed, read again when asked for
+    # a page too big to hold has its links, mentions and examples as Replayed, read again when asked for
     links: list[Link] | Replayed = field(default_factory=list)
     relations: dict[str, list[Title]] = field(default_factory=lambda: {k: [] for k in RELATIONS})
-    mentions: list[Title] = field(default_factory=list)   # description links no relation governs
+    mentions: list[Title] | Replayed = field(default_factory=list)  # description links no relation governs
     examples: list[Example] | Replayed = field(default_factory=list)
     lists: list[Title] = field(default_factory=list)      # pages an index page lists
     creators: list[Title] = field(default_factory=list)   # creators a work page names

@@ -9,6 +9,7 @@ come from the data tables ``data/relations.tsv`` and ``data/modes.tsv``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -522,7 +523,7 @@ def extract(title: Title, root: N.Node, tree_warnings: list[N.Warning_], *, cons
     items = N.page_lines(root)
     if consume:
         root.children = []  # the lines are held by ``items`` alone from here
-    page, _, _ = _read(title, _layout(title, items), items, tree_warnings, release=consume)
+    page, _, _, _ = _read(title, _layout(title, items), items, tree_warnings, release=consume)
     return page
 
 
@@ -531,11 +532,12 @@ def extract_lines(title: Title, read_lines: Callable[[list[N.Warning_]], Iterabl
     source each time it is called (adding the warnings about broken markup to the list it is
     given, once its lines are read): the page's kind and what its description states are read
     and held, but its examples and links are :class:`~tropekg.model.Replayed`, read again from the
-    source each time they are asked for. The model says what :func:`extract` says of the same
-    page; its memory does not grow with its examples or links."""
+    source each time they are asked for, and so are the pages its description mentions. The
+    model says what :func:`extract` says of the same page; its memory does not grow with its
+    examples, links or mentions."""
     tree_warnings: list[N.Warning_] = []
     layout = _layout(title, read_lines(tree_warnings))
-    page, links, examples = _read(title, layout, read_lines([]), tree_warnings, hold=False)
+    page, links, examples, mentions = _read(title, layout, read_lines([]), tree_warnings, hold=False)
 
     def each_link() -> Iterator[Link]:
         for item in read_lines([]):
@@ -551,16 +553,35 @@ def extract_lines(title: Title, read_lines: Callable[[list[N.Warning_]], Iterabl
         lines = (item for item in read_lines([]) if item.node.kind != N.FOLDER_TITLE)
         yield from _examples(kind, title, islice(lines, layout.body_start, None), [])
 
+    relations = page.relations  # the page's own: held, as what its description states
+
+    def each_mention() -> Iterator[Title]:
+        related = {_digest(t.key) for titles in relations.values() for t in titles}
+        seen: set[int] = set()
+        lines = (item for item in read_lines([]) if item.node.kind != N.FOLDER_TITLE)
+        for t in _head_mentions(Page(title=title, kind=kind), islice(lines, layout.body_start)):
+            key = _digest(t.key)
+            if key not in related and key not in seen:
+                seen.add(key)
+                yield t
+
     page.links = Replayed(each_link, links)
     page.examples = Replayed(each_example, examples)
+    page.mentions = Replayed(each_mention, mentions)
     return page
 
 
+def _digest(key: str) -> int:
+    """A title key as 64 bits, to tell titles apart without holding their keys (two keys have the
+    same digest one time in 2^64)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def _read(title: Title, layout: _Layout, items: Iterable[N.PageLine], tree_warnings: list[N.Warning_], *,
-          release: bool = False, hold: bool = True) -> tuple[Page, int, int]:
-    """What the page states, from a second read of its lines, and how many links and examples it
-    has. With ``hold`` its links and examples are in the page; without, they are only counted.
-    With ``release``, each line's nodes are let go once it is read."""
+          release: bool = False, hold: bool = True) -> tuple[Page, int, int, int]:
+    """What the page states, from a second read of its lines, and how many links, examples and
+    mentions it has. With ``hold`` its links, examples and mentions are in the page; without,
+    they are only counted. With ``release``, each line's nodes are let go once it is read."""
     page = Page(title=title, kind=layout.kind)
     page.warnings = [Warning(w.line, w.message) for w in tree_warnings]
     links: list[Link] = page.links if hold else []
@@ -593,7 +614,13 @@ def _read(title: Title, layout: _Layout, items: Iterable[N.PageLine], tree_warni
                 item.node = None  # type: ignore[assignment]
 
     stream = lines()
-    _read_head(page, islice(stream, layout.body_start))
+    mentions = 0
+    if hold:
+        _read_head(page, islice(stream, layout.body_start))
+    else:  # counted: each once, but those a relation names (by a digest of the title)
+        seen = {_digest(t.key) for t in _head_mentions(page, islice(stream, layout.body_start))}
+        mentions = len(seen - {_digest(t.key) for titles in page.relations.values() for t in titles})
+        del seen
     examples = 0
     if kind == TROPE or kind == WORK:
         found = _examples(kind, title, stream, page.warnings)
@@ -623,7 +650,7 @@ def _read(title: Title, layout: _Layout, items: Iterable[N.PageLine], tree_warni
     page.lists = _unique(page.lists)
     page.creators = _unique(page.creators)
     page.works = _unique(page.works)
-    return page, len(links) if hold else counted, examples
+    return page, len(links) if hold else counted, examples, mentions
 
 
 def _listed(node: N.Node, title: Title, out: list[Title]) -> None:
@@ -663,6 +690,15 @@ def _unique(titles: list[Title]) -> list[Title]:
 
 def _read_head(page: Page, head: Iterable[N.PageLine]) -> None:
     """Quote, attribution, description, relations and mentions from the lines before the examples."""
+    page.mentions.extend(_head_mentions(page, head))
+    related = {t for titles in page.relations.values() for t in titles}
+    page.mentions = [t for t in page.mentions if t not in related]
+
+
+def _head_mentions(page: Page, head: Iterable[N.PageLine]) -> Iterator[Title]:
+    """What :func:`_read_head` reads, the mentions handed over as they are read (with repeats, and
+    those that a relation names too), the rest put in ``page`` (the quote and description once
+    the lines are read)."""
     paragraphs: list[str] = []
     quote_lines: list[str] = []
     list_relation: str | None = None  # what the paragraph introducing the bullets below says they are
@@ -703,11 +739,9 @@ def _read_head(page: Page, head: Iterable[N.PageLine]) -> None:
                 continue
             if span.title.key in _RELATION_WORDS:
                 continue
-            page.mentions.append(span.title)
+            yield span.title
             if page.kind == WORK and span.title.role == ROLE_CREATOR:
                 page.creators.append(span.title)
-    related = {t for titles in page.relations.values() for t in titles}
-    page.mentions = [t for t in page.mentions if t not in related]
     if quote_lines:
         page.quote = " ".join(quote_lines)
     page.description = "\n\n".join(paragraphs)
