@@ -48,7 +48,7 @@ class _Converted(list):
 
 
 class Replayed(Sequence):
-    """A page's examples or links when the page is too big to hold them
+    """A page's examples, links or mentions when the page is too big to hold them
     (:func:`tropekg.markup.extract.extract_lines`): read again from the page's source each time
     they are iterated, never all held. Its length is known without reading them; indexing reads
     up to the item asked for. Equal to a list of the same items."""

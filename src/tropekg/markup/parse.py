@@ -23,7 +23,7 @@ from tropekg.readers.source import title_from_path
 from tropekg.titles import Title
 
 # A page's source longer than this (in characters) is read as a stream: its tree is never built
-# whole, and its examples and links are read again from the source when asked for (see
+# whole, and its examples, links and mentions are read again from the source when asked for (see
 # :func:`tropekg.markup.extract.extract_lines`). Its memory then stays a few times the source's
 # size whatever it holds (a page of 200,000 links), at the cost of reading it a few times; a
 # page below it is held whole, which at most takes some tens of megabytes. No real page comes near.
@@ -32,7 +32,8 @@ STREAM_AT = 1 << 20
 
 def parse_text(text: str, title: Title, *, stream_at: int = STREAM_AT) -> Page:
     """The page model of one page's wiki source; a source of ``stream_at`` characters or more is
-    read as a stream (the same model; its examples and links are read again when asked for)."""
+    read as a stream (the same model; its examples, links and mentions are read again when asked
+    for)."""
     if len(text) >= stream_at:
         return extract_lines(title, lambda warnings: iter_page_lines(token_batches(text), warnings))
     root, warnings = build_tree_from_batches(token_batches(text))

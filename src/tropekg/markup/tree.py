@@ -4,7 +4,9 @@ Blocks (folders, index lists) hold line nodes (paragraph, bullet, header, indent
 inline nodes (text, links, potholes, spoilers, notes, formatting). Every node keeps its source line.
 Broken markup never raises: an unclosed construct is closed where it must be (inline ones at the end of
 their line, blocks at the end of the page) and a warning with the line number says so; openers nested
-deeper than :data:`MAX_NESTING` are ignored, with a warning.
+deeper than :data:`MAX_NESTING` are ignored, with a warning. :func:`iter_page_lines` gives the same
+tree's lines (:class:`PageLine`) one at a time as the tokens are read, never the whole tree, for a
+page too big to hold.
 """
 
 from __future__ import annotations
