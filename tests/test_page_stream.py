@@ -166,3 +166,52 @@ def test_a_page_written_a_piece_at_a_time_is_the_json_of_its_model():
         expected = json.dumps(whole.to_json(), ensure_ascii=False, indent=2)
         assert "".join(whole.json_text()) == expected
         assert "".join(streamed.json_text()) == expected
+
+
+# -- rendered pages --------------------------------------------------------------------------------
+
+def _same_html(data: bytes, source: str, title=None, path=None) -> None:
+    from tropekg.markup.html import parse_html
+
+    whole = parse_html(data, source, title, path)
+    streamed = parse_html(data, source, title, path, stream_at=0)
+    assert all(isinstance(x, Replayed) for x in (streamed.examples, streamed.links, streamed.mentions))
+    assert json.dumps(streamed.to_json()) == json.dumps(whole.to_json()), source
+    assert page_quads(streamed, PROV) == page_quads(whole, PROV)
+
+
+def test_every_real_rendered_page_reads_the_same_as_a_stream():
+    from tests.test_html_pages import HTML
+
+    pages = sorted(HTML.glob("*.html"))
+    assert pages, HTML
+    for path in pages:
+        _same_html(path.read_bytes(), str(path), path=path)
+
+
+def test_every_rendered_case_reads_the_same_as_a_stream():
+    from tests.test_html_pages import CASES
+
+    assert len(CASES) >= 12
+    for case in CASES:
+        title = parse_title(case.title) if case.title != "Main/ExampleTrope" else None
+        for each in (title, *map(parse_title, TITLES)):
+            _same_html(case.text.encode("utf-8"), case.id, each)
+
+
+def test_a_streamed_rendered_page_never_holds_its_tree():
+    from lxml import etree
+
+    from tropekg.markup.html import iter_article_lines
+
+    items = "".join(f'<li><em><a class="twikilink" href="/pmwiki/pmwiki.php/Film/W{i:05d}">W</a></em> x'
+                    f'<ul><li>nested {i}</li></ul></li>\n' for i in range(20_000))
+    folder = ('<div class="folderlabel">Films</div><div class="folder"><ul>' + items + "</ul></div>")
+    article = etree.fromstring(f'<div id="main-article"><p>A trope.</p>{folder}</div>', etree.HTMLParser())
+    article = article.find(".//div[@id='main-article']")
+    alive = []
+    for n, _line in enumerate(iter_article_lines(article, {}, [])):
+        if n == 25_000:
+            gc.collect()
+            alive.append(sum(1 for o in gc.get_objects() if type(o) is N.Node))
+    assert alive and alive[0] < 5_000, alive  # 25,000 lines read made over 100,000 nodes

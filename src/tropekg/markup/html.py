@@ -25,14 +25,14 @@ site often writes a whole list on one line).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from tropekg.markup import tree as N
-from tropekg.markup.extract import extract
+from tropekg.markup.extract import extract, extract_lines
 from tropekg.model import Page, Warning
 from tropekg.readers.html import (
     PageIdentity,
@@ -86,12 +86,15 @@ class _Builder:
         self.positions = positions
         self.warnings: list[N.Warning_] = []
         self.deferred: list[tuple[etree._Element, int]] = []  # lists met inside a bullet's text
+        self.open_folders: list[N.Node] = []  # the folders whose lines are being read, outermost first
 
     # -- lines ---------------------------------------------------------------------------------
     def blocks(self, el: etree._Element, out: N.Node, loose: str = N.PARAGRAPH, depth: int = 0,
-               top: bool = False) -> None:
+               top: bool = False) -> Iterator[None]:
         """The lines of a block element's content, appended to ``out``. Loose text and inline
-        elements between blocks form lines of kind ``loose``."""
+        elements between blocks form lines of kind ``loose``. Like every method that appends
+        lines, a generator: it pauses before each element it reads, where every line appended
+        so far is finished (:func:`iter_article_lines` takes them then)."""
         line_node: N.Node | None = None
 
         def loose_line(line: int) -> N.Node:
@@ -100,86 +103,88 @@ class _Builder:
                 line_node = N.Node(loose, line, depth=depth)
             return line_node
 
-        def close() -> None:
+        def close() -> Iterator[None]:
             nonlocal line_node
             if line_node is not None:
-                self._finish_line(line_node, out, top)
-                line_node = None
+                node, line_node = line_node, None
+                yield from self._finish_line(node, out, top)
 
         if el.text:
             self._text(el.text, loose_line(el.sourceline or 1), el.sourceline)
         consumed: set[etree._Element] = set()  # folders already read with their label
         for child in el:
+            if line_node is None:
+                yield
             tag = child.tag if isinstance(child.tag, str) else None
             line = child.sourceline or (el.sourceline or 1)
             if tag is None or tag in _SKIPPED or _is_ad(child) or child in consumed:
                 pass
             elif tag == "br":
-                close()
+                yield from close()
             elif tag in _LISTS:
-                close()
-                self.list_(child, out, 1)
+                yield from close()
+                yield from self.list_(child, out, 1)
             elif tag == "li":  # a list item outside a list: a bullet all the same
-                close()
-                self.bullet(child, out, max(depth, 1))
+                yield from close()
+                yield from self.bullet(child, out, max(depth, 1))
             elif tag in _HEADERS:
-                close()
+                yield from close()
                 node = N.Node(N.HEADER, line, depth=_HEADERS[tag])
                 self.inline_children(child, node)
-                self._finish_line(node, out, top=False)
+                yield from self._finish_line(node, out, top=False)
             elif tag == "hr":
-                close()
+                yield from close()
                 out.children.append(N.Node(N.RULE, line))
             elif tag == "div" and "folderlabel" in classes(child):
-                close()
+                yield from close()
                 folder_el = _next_element(child)
                 if folder_el is not None and "folder" in classes(folder_el):
-                    self.folder(child, folder_el, out)
+                    yield from self.folder(child, folder_el, out)
                     consumed.add(folder_el)
                 # a label with no folder after it is the "open/close all folders" control
             elif tag == "div" and "folder" in classes(child):
-                close()
-                self.folder(None, child, out)
+                yield from close()
+                yield from self.folder(None, child, out)
             elif tag == "div" and "indent" in classes(child):
-                close()
-                self.blocks(child, out, N.INDENT, depth + 1 if loose == N.INDENT else 1)
+                yield from close()
+                yield from self.blocks(child, out, N.INDENT, depth + 1 if loose == N.INDENT else 1)
             elif tag == "div" and classes(child) & set(_IMAGE_BLOCKS):
-                close()
+                yield from close()
                 node = N.Node(N.PARAGRAPH, line)
                 box = N.Node(N.CONTAINER, line, value=(child.get("class") or "").split()[0])
                 self.inline_children(child, box)
                 node.children.append(box)
                 out.children.append(node)
             elif tag in _CONTAINERS:
-                close()
-                self.blocks(child, out, loose, depth, top)
+                yield from close()
+                yield from self.blocks(child, out, loose, depth, top)
             elif tag in _LINE_BLOCKS:
-                close()
-                self.blocks(child, out, loose if loose == N.INDENT else N.PARAGRAPH, depth, top)
+                yield from close()
+                yield from self.blocks(child, out, loose if loose == N.INDENT else N.PARAGRAPH, depth, top)
             else:
                 self.inline(child, loose_line(line))
             if child.tail:
                 self._text(child.tail, loose_line(line), line)
-        close()
+        yield from close()
 
-    def _finish_line(self, node: N.Node, out: N.Node, top: bool) -> None:
+    def _finish_line(self, node: N.Node, out: N.Node, top: bool) -> Iterator[None]:
         if not any(c.kind != N.TEXT or (c.value or "").strip() for c in node.children):
-            self._drain(out)
+            yield from self._drain(out)
             return
         if top and node.kind == N.PARAGRAPH and _EXAMPLES_INTRO.match(
                 " ".join(N.plain_text(node.children).split())):
             node.kind = N.HEADER
             node.depth = 2
         out.children.append(node)
-        self._drain(out)
+        yield from self._drain(out)
 
-    def _drain(self, out: N.Node, depth: int = 1) -> None:
+    def _drain(self, out: N.Node, depth: int = 1) -> Iterator[None]:
         """Lists met inside a line's inline content become bullets after the line."""
         while self.deferred:
             ul, at = self.deferred.pop(0)
-            self.list_(ul, out, at or depth)
+            yield from self.list_(ul, out, at or depth)
 
-    def list_(self, ul: etree._Element, out: N.Node, depth: int) -> None:
+    def list_(self, ul: etree._Element, out: N.Node, depth: int) -> Iterator[None]:
         if ul.text and ul.text.strip():
             node = N.Node(N.PARAGRAPH, ul.sourceline or 1)
             self._text(ul.text, node, ul.sourceline)
@@ -187,19 +192,20 @@ class _Builder:
         for child in ul:
             tag = child.tag if isinstance(child.tag, str) else None
             if tag == "li":
-                self.bullet(child, out, depth)
+                yield from self.bullet(child, out, depth)
             elif tag in _LISTS:  # a list directly in a list: one level deeper
-                self.list_(child, out, depth + 1)
+                yield from self.list_(child, out, depth + 1)
             elif tag is not None and tag not in _SKIPPED and not _is_ad(child):
                 node = N.Node(N.PARAGRAPH, child.sourceline or 1)  # stray content in a list
                 self.inline(child, node)
-                self._finish_line(node, out, top=False)
+                yield from self._finish_line(node, out, top=False)
             if child.tail and child.tail.strip():
                 node = N.Node(N.PARAGRAPH, child.sourceline or 1)
                 self._text(child.tail, node, child.sourceline)
                 out.children.append(node)
 
-    def bullet(self, li: etree._Element, out: N.Node, depth: int) -> None:
+    def bullet(self, li: etree._Element, out: N.Node, depth: int) -> Iterator[None]:
+        yield
         line, column = self.positions.get(li, (li.sourceline or 1, None))
         node = N.Node(N.BULLET, line, depth=depth, column=column)
         out.children.append(node)
@@ -207,9 +213,9 @@ class _Builder:
         self.inline_children(li, node, nested_depth=depth + 1)
         nested, self.deferred = self.deferred, saved
         for ul, at in nested:
-            self.list_(ul, out, at)
+            yield from self.list_(ul, out, at)
 
-    def folder(self, label: etree._Element | None, body: etree._Element, out: N.Node) -> None:
+    def folder(self, label: etree._Element | None, body: etree._Element, out: N.Node) -> Iterator[None]:
         line = (label if label is not None else body).sourceline or 1
         title = N.Node(N.FOLDER_TITLE, line)
         if label is not None:
@@ -217,7 +223,9 @@ class _Builder:
         name = " ".join(N.plain_text(title.children).split())
         folder = N.Node(N.FOLDER, line, value=name, children=[title])
         out.children.append(folder)
-        self.blocks(body, folder)
+        self.open_folders.append(folder)
+        yield from self.blocks(body, folder)
+        self.open_folders.pop()
 
     # -- inline --------------------------------------------------------------------------------
     def _text(self, text: str, parent: N.Node, line: int | None) -> None:
@@ -301,8 +309,22 @@ def build_tree(article: etree._Element,
     (line, column) of ``li`` elements where known."""
     b = _Builder(positions or {})
     root = N.Node(N.DOCUMENT, article.sourceline or 1)
-    b.blocks(article, root, top=True)
+    for _ in b.blocks(article, root, top=True):
+        pass
     return root, b.warnings
+
+
+def iter_article_lines(article: etree._Element, positions: Mapping[etree._Element, tuple[int, int]],
+                       warnings: list[N.Warning_]) -> Iterator[N.PageLine]:
+    """:func:`tropekg.markup.tree.page_lines` of the tree :func:`build_tree` would build, a line at
+    a time as the article is read: the tree is never held whole (a page of 200,000 bullets); the
+    warnings go to ``warnings``."""
+    b = _Builder(positions)
+    root = N.Node(N.DOCUMENT, article.sourceline or 1)
+    for _ in b.blocks(article, root, top=True):
+        yield from N.finished_lines([root, *b.open_folders])
+    yield from N.finished_lines([root])
+    warnings.extend(b.warnings)
 
 
 @dataclass(slots=True)
@@ -317,6 +339,15 @@ class Article:
 def read_article(data: bytes, source: str) -> Article:
     """A rendered page's identity and its article as a page tree; a :class:`PageError` names
     ``source`` when the bytes are no HTML page or hold no article (``div#main-article``)."""
+    ident, article, positions, warnings = _article_dom(data, source)
+    tree, tree_warnings = build_tree(article, positions)
+    warnings += [Warning(w.line, w.message) for w in tree_warnings]
+    return Article(ident, tree, warnings)
+
+
+def _article_dom(data: bytes, source: str):
+    """A rendered page's identity, its article element, where its list items sit and the
+    warnings about its bytes."""
     text, decode_warnings = decode_html(data, source)
     root = parse_dom(text, source)
     if root is None:
@@ -324,18 +355,40 @@ def read_article(data: bytes, source: str) -> Article:
     article = article_of(root)
     if article is None:
         raise PageError(source, "not a TV Tropes article: the HTML has no div#main-article")
-    tree, tree_warnings = build_tree(article, li_positions(text, root))
-    warnings = [Warning(line, message) for line, message in decode_warnings]
-    warnings += [Warning(w.line, w.message) for w in tree_warnings]
-    return Article(identity(root), tree, warnings)
+    positions = li_positions(text, root)
+    return identity(root), article, positions, [Warning(line, message) for line, message in decode_warnings]
 
 
-def parse_html(data: bytes, source: str, title: Title | None = None, path: Path | None = None) -> Page:
+# A rendered page bigger than this (in bytes) is read as a stream, as a markup page past
+# :data:`tropekg.markup.parse.STREAM_AT`: its DOM is held (lxml's), but its tree never whole, and
+# its examples, links and mentions are read again from the DOM when asked for.
+STREAM_AT = 4 << 20
+
+
+def parse_html(data: bytes, source: str, title: Title | None = None, path: Path | None = None, *,
+               stream_at: int = STREAM_AT) -> Page:
     """The page model of a rendered page. The title is ``title`` when given, else the page's
     own (canonical link or ``og:url``), else the one ``path`` gives; a page with none of these,
-    or with no article, is a :class:`PageError` naming ``source``."""
+    or with no article, is a :class:`PageError` naming ``source``. A page of ``stream_at``
+    bytes or more is read as a stream (the same model)."""
+    if len(data) >= stream_at:
+        ident, element, positions, warnings = _article_dom(data, source)
+        page = extract_lines(_title_of(ident, title, path, source),
+                             lambda tree_warnings: iter_article_lines(element, positions, tree_warnings))
+        page.warnings[:0] = warnings
+        page.label = ident.label
+        page.alt_titles = [t for t in ident.alt_titles if t != ident.label]
+        return page
     article = read_article(data, source)
     ident = article.identity
+    page = extract(_title_of(ident, title, path, source), article.tree, [])
+    page.warnings[:0] = article.warnings
+    page.label = ident.label
+    page.alt_titles = [t for t in ident.alt_titles if t != ident.label]
+    return page
+
+
+def _title_of(ident: PageIdentity, title: Title | None, path: Path | None, source: str) -> Title:
     page_title = title or ident.title
     if page_title is None:
         if path is None:
@@ -343,8 +396,4 @@ def parse_html(data: bytes, source: str, title: Title | None = None, path: Path 
                                     "or og:url to a pmwiki.php/Namespace/PageName address); pass "
                                     "--title Namespace/PageName")
         page_title = title_from_path(path)
-    page = extract(page_title, article.tree, [])
-    page.warnings[:0] = article.warnings
-    page.label = ident.label
-    page.alt_titles = [t for t in ident.alt_titles if t != ident.label]
-    return page
+    return page_title

@@ -300,40 +300,10 @@ class _Builder:
             self.push(Node(CONTAINER, line, [], name))
 
     def drain(self) -> list[PageLine]:
-        """The lines finished since the last call, in document order, taken out of the tree: all
-        but the open blocks (each stays where it is in its parent, to take its next lines) and the
-        line still being read. Lines are only ever added to the innermost open block, and only
-        the open line is ever taken back out of one (an empty paragraph, a line a folder title
-        ended), so what is taken is final."""
-        out: list[PageLine] = []
-        blocks = self.blocks
-        open_line = self.inline[0] if self.inline else None
-        folder: str | None = None
-        in_index = False
-        last = len(blocks) - 1
-        for i, block in enumerate(blocks):
-            below = blocks[i + 1] if i < last else None
-            children = block.children
-            if not children or (len(children) == 1 and (children[0] is below or children[0] is open_line)):
-                pass
-            else:
-                kept: list[Node] = []
-                for child in children:
-                    if child is below or child is open_line:
-                        kept.append(child)
-                    elif child.kind == FOLDER:
-                        _block_lines(child, child.value, in_index, out)
-                    elif child.kind == INDEX:
-                        _block_lines(child, folder, True, out)
-                    else:
-                        out.append(PageLine(child, folder, in_index))
-                block.children = kept
-            if below is not None:
-                if below.kind == FOLDER:
-                    folder = below.value
-                elif below.kind == INDEX:
-                    in_index = True
-        return out
+        """The lines finished since the last call (:func:`finished_lines`): lines are only ever
+        added to the innermost open block, and only the open line is ever taken back out of one
+        (an empty paragraph, a line a folder title ended), so what is taken is final."""
+        return finished_lines(self.blocks, self.inline[0] if self.inline else None)
 
     def finish(self, last_line: int) -> Node:
         self.end_line(last_line)
@@ -411,6 +381,38 @@ def _block_lines(block: Node, folder: str | None, in_index: bool, out: list[Page
             _block_lines(child, folder, True, out)
         else:
             out.append(PageLine(child, folder, in_index))
+
+
+def finished_lines(blocks: list[Node], open_line: Node | None = None) -> list[PageLine]:
+    """The lines of a tree being built, taken out of it in document order: all but the open
+    blocks ``blocks`` (the document, then each block open in the one before, the last child of
+    it: each stays where it is, to take its next lines) and ``open_line``, the line still being
+    read in the innermost one."""
+    out: list[PageLine] = []
+    folder: str | None = None
+    in_index = False
+    last = len(blocks) - 1
+    for i, block in enumerate(blocks):
+        below = blocks[i + 1] if i < last else None
+        children = block.children
+        if children and not (len(children) == 1 and (children[0] is below or children[0] is open_line)):
+            kept: list[Node] = []
+            for child in children:
+                if child is below or child is open_line:
+                    kept.append(child)
+                elif child.kind == FOLDER:
+                    _block_lines(child, child.value, in_index, out)
+                elif child.kind == INDEX:
+                    _block_lines(child, folder, True, out)
+                else:
+                    out.append(PageLine(child, folder, in_index))
+            block.children = kept
+        if below is not None:
+            if below.kind == FOLDER:
+                folder = below.value
+            elif below.kind == INDEX:
+                in_index = True
+    return out
 
 
 def iter_page_lines(batches: Iterable[list[T.TokenTuple]], warnings: list[Warning_]) -> Iterator[PageLine]:
