@@ -7,7 +7,9 @@ The pages (seeded; no real page text):
   density (an example bullet that never ends);
 - ``links-in-prose``: 4 MB of prose holding 200,000 links to 200,000 different pages (wiki words
   and potholes, a paragraph a line);
-- ``link-bullets``: 4 MB of 200,000 example bullets, each a link to a work.
+- ``link-bullets``: 4 MB of 200,000 example bullets, each a link to a work;
+- ``rendered-bullets``: the same bullets as the site renders them, an 18 MB HTML page (read as a
+  stream too, but around lxml's DOM of the whole page).
 
 Each command runs in a child process and its peak resident memory is read from ``os.wait4``
 (``ru_maxrss``); the same command on a one-line page gives the interpreter's own (imports,
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -79,13 +82,28 @@ def link_bullets(links: int) -> str:
     return "A trope page.\n" + "".join(f"* ''Film/W{i:06d}'' x\n" for i in range(links))
 
 
-def pages(quick: bool, seed: int) -> dict[str, str]:
+def rendered_bullets(links: int) -> str:
+    """:func:`link_bullets` as a saved page of the site: an article of ``li`` elements."""
+    items = "".join(f'<li><em><a class="twikilink" href="/pmwiki/pmwiki.php/Film/W{i:06d}">W{i:06d}</a></em> x</li>\n'
+                    for i in range(links))
+    return ('<!DOCTYPE html><html><head><title>Some Page - TV Tropes</title><link rel="canonical" '
+            'href="https://tvtropes.org/pmwiki/pmwiki.php/Main/RenderedBullets"></head><body>'
+            f'<div id="main-article" class="article-content"><p>A trope page.</p>\n<ul>\n{items}</ul></div>'
+            '</body></html>\n')
+
+
+def page_makers(quick: bool, seed: int) -> dict[str, Callable[[], str]]:
     scale = 10 if quick else 1
     return {
-        "one-line": one_line(30 * MB // scale, seed),
-        "links-in-prose": links_in_prose(4 * MB // scale, 200_000 // scale, seed),
-        "link-bullets": link_bullets(200_000 // scale),
+        "one-line": lambda: one_line(30 * MB // scale, seed),
+        "links-in-prose": lambda: links_in_prose(4 * MB // scale, 200_000 // scale, seed),
+        "link-bullets": lambda: link_bullets(200_000 // scale),
+        "rendered-bullets": lambda: rendered_bullets(200_000 // scale),
     }
+
+
+def pages(quick: bool, seed: int) -> dict[str, str]:
+    return {name: make() for name, make in page_makers(quick, seed).items()}
 
 
 # -- peak memory of a command, in a child process ---------------------------------------------------
@@ -117,11 +135,14 @@ def measure(quick: bool, seed: int) -> list[dict]:
         small = folder / "SmallPage.txt"
         small.write_text("A trope page. See also TheHero.\n")
         baseline = {name: peak_rss(args)[0] for name, args in commands(small, Path(tmp) / "out-small").items()}
-        for name, text in pages(quick, seed).items():
+        for name, make in page_makers(quick, seed).items():
+            # one page at a time, let go before the command runs: a child starts as a copy of
+            # this process, and its peak resident memory counts that copy (holding every page
+            # here once made each command's peak at least this process's size, about 140 MB)
             page = folder / f"{name.title().replace('-', '')}.txt"
-            page.write_text(text, encoding="utf-8")
+            page.write_text(make(), encoding="utf-8")
             size = page.stat().st_size
-            del text
+            gc.collect()
             for command, args in commands(page, Path(tmp) / f"out-{name}").items():
                 peak, seconds, code = peak_rss(args)
                 own = peak - baseline[command]
@@ -161,6 +182,8 @@ def profile(quick: bool, seed: int) -> None:
     spool = tempfile.TemporaryDirectory(prefix="tropekg-page-memory-")
     config = BuildConfig.for_build("https://w3id.org/tropekg/", {}, spool_dir=Path(spool.name))
     for name, text in pages(quick, seed).items():
+        if name.startswith("rendered"):
+            continue  # its steps are the HTML reader's, not these
         size = len(text.encode("utf-8"))
         print(f"{name}: {size / MB:.1f} MB")
         gc.collect()

@@ -19,7 +19,8 @@ How the site renders its markup, and what each rendering becomes here:
   ``[[quoteright:...]]`` is in markup. Advertisements, scripts, images and form controls: nothing.
 
 Every node keeps the source line of its element; bullets also keep their column when known (the
-site often writes a whole list on one line).
+site often writes a whole list on one line). A page past :data:`STREAM_AT` is read as a stream:
+:func:`iter_article_lines` hands over its lines as the DOM is walked, never the whole tree.
 """
 
 from __future__ import annotations
