@@ -385,25 +385,12 @@ def rdflib_pipeline(folder: Path, destination: Path) -> None:
     """The straightforward way: parse and map each page, add the triples to an rdflib Graph, and
     serialise it to Turtle. Prints the triple count."""
     import rdflib
-    from pyoxigraph import BlankNode, NamedNode
 
     from tropekg.markup.parse import parse_source
     from tropekg.rdf.iris import IriScheme
     from tropekg.rdf.mapping import Provenance, page_quads
     from tropekg.readers.source import PageError, decode, title_from_path
-
-    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
-
-    def term(t):
-        if isinstance(t, NamedNode):
-            return rdflib.URIRef(t.value)
-        if isinstance(t, BlankNode):
-            return rdflib.BNode(t.value)
-        if t.language:
-            return rdflib.Literal(t.value, lang=t.language)
-        if t.datatype.value == xsd_string:
-            return rdflib.Literal(t.value)
-        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+    from tropekg.validate.core_sparql import rdflib_term as term
 
     graph = rdflib.Graph()
     iris = IriScheme()

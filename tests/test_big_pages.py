@@ -5,6 +5,7 @@ size (the full measurement is ``benchmarks/page_memory.py``)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -73,8 +74,8 @@ def _spooling(monkeypatch) -> None:
     monkeypatch.setattr(merged_module, "BATCH_LINES", 200)
 
 
-def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path, monkeypatch):
-    _spooling(monkeypatch)
+def _spool_files_made(monkeypatch) -> list[str]:
+    """The names of the spool files the build makes from now on (nquads, run, refs ...)."""
     spooled: list[str] = []
     real = spool_module.SpoolFile.__init__
 
@@ -83,6 +84,12 @@ def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path
         real(self, folder, name)
 
     monkeypatch.setattr(spool_module.SpoolFile, "__init__", counting)
+    return spooled
+
+
+def test_a_spooled_page_gives_the_same_graph_as_a_held_one(pages, held, tmp_path, monkeypatch):
+    _spooling(monkeypatch)
+    spooled = _spool_files_made(monkeypatch)
     out = tmp_path / "out"
     report = build([pages], out, jobs=1, cache=False)
     assert {"nquads", "trig", "triples", "references", "run", "wanted"} <= set(spooled)
@@ -195,14 +202,7 @@ def test_a_page_linking_to_many_wanted_pages_is_not_held_by_the_main_process(pag
     graph is sorted on disk: the outputs and the manifest are the bytes a held build gives."""
     monkeypatch.setattr(outputs_module, "HELD_REFS", 100)
     monkeypatch.setattr(spool_module, "RUN_BYTES", 20_000)  # the links' sort spills several runs
-    spooled: list[str] = []
-    real = spool_module.SpoolFile.__init__
-
-    def counting(self, folder, name):
-        spooled.append(name)
-        real(self, folder, name)
-
-    monkeypatch.setattr(spool_module.SpoolFile, "__init__", counting)
+    spooled = _spool_files_made(monkeypatch)
     out = tmp_path / "out"
     build([pages], out, jobs=1, cache=False)
     assert "refs" in spooled and spooled.count("run") > 3
@@ -223,7 +223,9 @@ def test_the_manifest_is_written_a_row_at_a_time_as_one_json_document(tmp_path):
             PageRow("Main/Z", "z" * 64, -1, 0, "work", 0, 0, [], [], {}, 7, 8)]
     manifest = Manifest(tmp_path / ".cache", rows, ["main/q"], "cfg")
     doc = {"format": 3, "pages": [r.to_json() for r in rows]}
-    data = manifest.to_bytes()
+    written = io.BytesIO()
+    manifest.write(written)
+    data = written.getvalue()
     parsed = json.loads(data)
     assert parsed["pages"] == doc["pages"] and parsed["failed_keys"] == ["main/q"]
     assert data == json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -23,7 +23,6 @@ folder may come from someone else: everything here is read through checked paths
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re
@@ -114,11 +113,6 @@ class Manifest:
 
     def by_title(self) -> dict[str, PageRow]:
         return {row.title: row for row in self.rows}
-
-    def to_bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.write(out)
-        return out.getvalue()
 
     def write(self, f: IO[bytes]) -> None:
         """The manifest's JSON, a row at a time and a row's links a few thousand at a time (a

@@ -202,12 +202,10 @@ class _PageWriter:
         self.page_subject = page_subject
         self.prefixes = prefixes_for(config.base)
         self.held: list[Quad] | dict[Quad, None] | None = None
-        self.chunks = 0
         self.spools: dict[str, SpoolFile] = {}
         self.sorter: LineSorter | None = None
 
     def take(self, quads: list[Quad]) -> None:
-        self.chunks += 1
         if self.spools:
             self._spool(quads)
             return
